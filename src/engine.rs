@@ -1,0 +1,1007 @@
+//! The engine: one run of one policy, turn by turn. It does no IO, reads no clock and uses no RNG
+//! but the ones [`crate::rng`] hands it.
+//!
+//! Setup and running are separate: [`Simulation::new`] takes a *sampled* scenario (every number a
+//! point) and builds the world at turn 0; [`Simulation::step`] advances one turn. The order of a
+//! turn is a contract, written in `docs/model.md` §2 and repeated on [`Simulation::step`].
+
+use crate::params::Param;
+use crate::rng::{self, SimRng};
+use crate::scenario::{
+    ActionKind, ActorKind, Condition, Effect, Metric, Outcome, Scenario, TreatyKind,
+};
+
+/// Which actor's choices the run evaluates: the focal actor follows `policy`.
+#[derive(Debug, Clone, Copy)]
+pub struct RunSpec {
+    pub policy: usize,
+    pub run_seed: u64,
+}
+
+/// The record of one run: every outcome at every turn (0 ..= turns), and when each tripwire was
+/// first crossed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trajectory {
+    /// Row-major: `values[turn * n_series + series]`, series as in [`series_names`].
+    pub values: Vec<f64>,
+    pub n_series: usize,
+    /// For each tripwire, the first turn at which it held, if any.
+    pub tripwire_turns: Vec<Option<u32>>,
+}
+
+impl Trajectory {
+    pub fn at(&self, turn: usize, series: usize) -> f64 {
+        self.values[turn * self.n_series + series]
+    }
+
+    pub fn last(&self, series: usize) -> f64 {
+        let turns = self.values.len() / self.n_series;
+        self.at(turns - 1, series)
+    }
+}
+
+/// Names of the recorded series: the outcomes of [`Outcome::ALL`], then the focal actor's trade
+/// with each partner that trades with it at the start (`trade_<ID>`, USD billion per year).
+pub fn series_names(scenario: &Scenario) -> Vec<String> {
+    let mut names: Vec<String> = Outcome::ALL.iter().map(|o| o.name().to_string()).collect();
+    for partner in trade_partners(scenario) {
+        names.push(format!("trade_{}", scenario.actors[partner].id));
+    }
+    names
+}
+
+/// The focal actor's trade partners at the start, in actor order.
+pub fn trade_partners(scenario: &Scenario) -> Vec<usize> {
+    let focal = scenario.focal;
+    let relations = &scenario.relations;
+    (0..scenario.actors.len())
+        .filter(|&j| j != focal && relations.trade[relations.idx(focal, j)].high > 0.0)
+        .collect()
+}
+
+/// Runs a whole trajectory of a sampled scenario under one policy.
+pub fn run(scenario: &Scenario, spec: RunSpec) -> Trajectory {
+    let mut simulation = Simulation::new(scenario, spec);
+    while simulation.turn < scenario.turns {
+        simulation.step();
+    }
+    simulation.finish()
+}
+
+/// The world of one run at the start of a turn.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub n: usize,
+    pub gdp: Vec<f64>,
+    pub capability: Vec<f64>,
+    pub position: Vec<f64>,
+    /// Directed affinity, row-major `i * n + j`: i toward j.
+    pub affinity: Vec<f64>,
+    /// Symmetric trade, USD per year.
+    pub trade: Vec<f64>,
+    /// Directed sanction intensity imposed by events (i on j).
+    pub sanction_event: Vec<f64>,
+    /// Directed secondary-sanction intensity and the turn it ends.
+    pub sanction_secondary: Vec<f64>,
+    pub sanction_secondary_until: Vec<u32>,
+    /// Persistent factor on the pair's target trade from trade shocks (symmetric).
+    pub trade_shock: Vec<f64>,
+    /// Months of trade_deal action accumulated on a pair, and the intensity in force (symmetric).
+    pub deal_months: Vec<f64>,
+    pub deal_in_force: Vec<f64>,
+    pub tension: Vec<f64>,
+    pub crisis: Vec<bool>,
+    pub crisis_ever: Vec<bool>,
+    pub treaty_condition: Vec<bool>,
+    pub treaty_activated: Vec<bool>,
+    /// Defence-cooperation intensity between i and j during the last turn (symmetric).
+    pub defence_tie: Vec<f64>,
+    /// Threat i perceives from j (derived; refreshed after every update).
+    pub threat: Vec<f64>,
+    pub effective_power: Vec<f64>,
+}
+
+/// A run in progress.
+pub struct Simulation<'a> {
+    scenario: &'a Scenario,
+    spec: RunSpec,
+    turn: u32,
+    world: World,
+    initial: World,
+    partners: Vec<usize>,
+    out: Trajectory,
+    initial_outcomes: [f64; 5],
+    /// Scratch buffers reused every turn.
+    scratch: Scratch,
+}
+
+#[derive(Default)]
+struct Scratch {
+    affinity_delta: Vec<f64>,
+    position_delta: Vec<f64>,
+    tension_delta: Vec<f64>,
+    sanction_action: Vec<f64>,
+    arms: Vec<f64>,
+    deal_action: Vec<f64>,
+    defence_tie: Vec<f64>,
+    normals_affinity: Vec<f64>,
+    normals_position: Vec<f64>,
+    normals_trade: Vec<f64>,
+    uniform_incident: Vec<f64>,
+    uniform_random_event: Vec<f64>,
+    uniform_honour: Vec<Vec<f64>>,
+    uniform_secondary: Vec<f64>,
+    affinity_next: Vec<f64>,
+}
+
+impl<'a> Simulation<'a> {
+    /// Builds the world at turn 0 from a sampled scenario and records turn 0.
+    pub fn new(scenario: &'a Scenario, spec: RunSpec) -> Simulation<'a> {
+        let n = scenario.actors.len();
+        let relations = &scenario.relations;
+        let position: Vec<f64> = scenario.actors.iter().map(|a| a.position.v()).collect();
+        let intercept = scenario.param(Param::AffinityIntercept);
+        let slope = scenario.param(Param::AffinityDistanceSlope);
+        let mut affinity = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                if i != j {
+                    affinity[i * n + j] = match &relations.affinity[i * n + j] {
+                        Some(num) => num.v(),
+                        None => {
+                            (intercept - slope * (position[i] - position[j]).abs()).clamp(-1.0, 1.0)
+                        }
+                    };
+                }
+            }
+        }
+        let world = World {
+            n,
+            gdp: scenario.actors.iter().map(|a| a.gdp.v()).collect(),
+            capability: scenario.actors.iter().map(|a| a.capability.v()).collect(),
+            position,
+            affinity,
+            trade: relations.trade.iter().map(|t| t.v()).collect(),
+            sanction_event: vec![0.0; n * n],
+            sanction_secondary: vec![0.0; n * n],
+            sanction_secondary_until: vec![0; n * n],
+            trade_shock: vec![1.0; n * n],
+            deal_months: vec![0.0; n * n],
+            deal_in_force: vec![0.0; n * n],
+            tension: scenario
+                .theatres
+                .iter()
+                .map(|t| t.initial_tension.v())
+                .collect(),
+            crisis: vec![false; scenario.theatres.len()],
+            crisis_ever: vec![false; scenario.theatres.len()],
+            treaty_condition: vec![false; scenario.treaties.len()],
+            treaty_activated: vec![false; scenario.treaties.len()],
+            defence_tie: vec![0.0; n * n],
+            threat: vec![0.0; n * n],
+            effective_power: vec![0.0; n],
+        };
+        let partners = trade_partners(scenario);
+        let n_series = Outcome::ALL.len() + partners.len();
+        let out = Trajectory {
+            values: Vec::with_capacity((scenario.turns as usize + 1) * n_series),
+            n_series,
+            tripwire_turns: vec![None; scenario.tripwires.len()],
+        };
+        let mut simulation = Simulation {
+            scenario,
+            spec,
+            turn: 0,
+            initial: world.clone(),
+            world,
+            partners,
+            out,
+            initial_outcomes: [0.0; 5],
+            scratch: Scratch::default(),
+        };
+        simulation.refresh_threat(0);
+        for (t, theatre) in scenario.theatres.iter().enumerate() {
+            let crisis = simulation.world.tension[t] >= theatre.crisis_threshold.v();
+            simulation.world.crisis[t] = crisis;
+            simulation.world.crisis_ever[t] = crisis;
+        }
+        simulation.initial = simulation.world.clone();
+        simulation.initial_outcomes = simulation.weighed_outcomes();
+        simulation.record();
+        simulation
+    }
+
+    /// The current turn (the number of steps taken).
+    pub fn turn(&self) -> u32 {
+        self.turn
+    }
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// Advances one turn. The order is the contract of `docs/model.md` §2:
+    ///
+    /// 1. draw the turn's random numbers (a fixed count, whatever the policy);
+    /// 2. scheduled events of this turn apply their effects;
+    /// 3. random events occur, if their condition holds at the start of the turn;
+    /// 4. every actor's actions are chosen from the start-of-turn world (simultaneous moves): the
+    ///    focal actor's from the policy, the others' from their doctrines;
+    /// 5. treaty obligations activate and are honoured or not; secondary sanctions are imposed;
+    /// 6. positions, then affinity, then threat, then trade and GDP, then tension and crises update;
+    /// 7. outcomes and tripwires are recorded.
+    pub fn step(&mut self) {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        let m = scenario.turn_months as f64;
+        let turn = self.turn;
+        self.draw(turn);
+        let s = &mut self.scratch;
+        for buffer in [
+            &mut s.affinity_delta,
+            &mut s.sanction_action,
+            &mut s.arms,
+            &mut s.deal_action,
+            &mut s.defence_tie,
+        ] {
+            buffer.clear();
+            buffer.resize(n * n, 0.0);
+        }
+        s.position_delta.clear();
+        s.position_delta.resize(n, 0.0);
+        s.tension_delta.clear();
+        s.tension_delta.resize(scenario.theatres.len(), 0.0);
+
+        // 2. Scheduled events.
+        for event in scenario.events.iter().filter(|e| e.turn == turn) {
+            for effect in &event.effects {
+                self.apply_effect(effect, 1.0);
+            }
+        }
+        // 3. Random events (conditions on the start-of-turn world).
+        for (k, event) in scenario.random_events.iter().enumerate() {
+            let u = self.scratch.uniform_random_event[k];
+            if turn < event.from_turn || turn >= event.until_turn {
+                continue;
+            }
+            if let Some(condition) = &event.when {
+                if !self.holds(condition) {
+                    continue;
+                }
+            }
+            let count = rng::poisson(u, event.rate.v() * m / 12.0);
+            if count > 0 {
+                for effect in &event.effects {
+                    self.apply_effect(effect, count as f64);
+                }
+            }
+        }
+        // 4. Actions, all chosen from the start-of-turn world.
+        let focal = scenario.focal;
+        let policy = &scenario.policies[self.spec.policy];
+        for actor in 0..n {
+            let actions = if actor == focal {
+                &policy.actions
+            } else {
+                &scenario.actors[actor].actions
+            };
+            for action in actions {
+                if action.when.as_ref().is_none_or(|c| self.holds(c)) {
+                    self.act(
+                        actor,
+                        action.kind,
+                        &action.targets,
+                        action.theatre,
+                        action.intensity.v(),
+                    );
+                }
+            }
+        }
+        // 5. Treaties and secondary sanctions.
+        self.treaties(turn);
+        self.secondary_sanctions(turn);
+
+        // 6. Updates.
+        self.update_positions();
+        self.update_affinity();
+        self.world
+            .defence_tie
+            .copy_from_slice(&self.scratch.defence_tie);
+        self.refresh_threat(turn + 1);
+        self.update_trade(turn + 1);
+        self.update_tension();
+
+        self.turn += 1;
+        // 7. Record.
+        self.record();
+    }
+
+    /// The finished record.
+    pub fn finish(self) -> Trajectory {
+        self.out
+    }
+
+    fn draw(&mut self, turn: u32) {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        let mut rng: SimRng = rng::turn_rng(self.spec.run_seed, turn);
+        let s = &mut self.scratch;
+        s.normals_position.resize(n, 0.0);
+        rng::fill_normals(&mut rng, &mut s.normals_position);
+        s.normals_affinity.resize(n * n, 0.0);
+        rng::fill_normals(&mut rng, &mut s.normals_affinity);
+        s.normals_trade.resize(n * n, 0.0);
+        rng::fill_normals(&mut rng, &mut s.normals_trade);
+        s.uniform_incident.clear();
+        s.uniform_incident
+            .extend((0..scenario.theatres.len()).map(|_| rng::uniform(&mut rng)));
+        s.uniform_random_event.clear();
+        s.uniform_random_event
+            .extend((0..scenario.random_events.len()).map(|_| rng::uniform(&mut rng)));
+        s.uniform_honour.resize(scenario.treaties.len(), Vec::new());
+        for (k, treaty) in scenario.treaties.iter().enumerate() {
+            s.uniform_honour[k].clear();
+            s.uniform_honour[k].extend((0..treaty.parties.len()).map(|_| rng::uniform(&mut rng)));
+        }
+        s.uniform_secondary.clear();
+        for actor in &scenario.actors {
+            if !actor.doctrine.secondary_sanctions.is_empty() {
+                s.uniform_secondary
+                    .extend((0..n).map(|_| rng::uniform(&mut rng)));
+            }
+        }
+    }
+
+    /// Applies one effect `times` times (random events may occur more than once in a turn).
+    fn apply_effect(&mut self, effect: &Effect, times: f64) {
+        let n = self.world.n;
+        let w = &mut self.world;
+        match effect {
+            Effect::Tension { theatre, delta } => {
+                self.scratch.tension_delta[*theatre] += delta.v() * times
+            }
+            Effect::Affinity {
+                from,
+                to,
+                delta,
+                mutual,
+            } => {
+                self.scratch.affinity_delta[from * n + to] += delta.v() * times;
+                if *mutual {
+                    self.scratch.affinity_delta[to * n + from] += delta.v() * times;
+                }
+            }
+            Effect::Position { actor, delta } => {
+                self.scratch.position_delta[*actor] += delta.v() * times
+            }
+            Effect::Capability { actor, factor } => w.capability[*actor] *= factor.v().powf(times),
+            Effect::Sanction {
+                from,
+                to,
+                intensity,
+            } => w.sanction_event[from * n + to] = intensity.v(),
+            Effect::TradeShock { from, to, factor } => {
+                let f = factor.v().powf(times);
+                w.trade_shock[from * n + to] *= f;
+                w.trade_shock[to * n + from] *= f;
+            }
+        }
+    }
+
+    /// Records one actor's action into this turn's buffers. An action on a bloc also acts on each
+    /// of its members at half intensity.
+    fn act(
+        &mut self,
+        actor: usize,
+        kind: ActionKind,
+        targets: &[usize],
+        theatre: Option<usize>,
+        intensity: f64,
+    ) {
+        let scenario = self.scenario;
+        if kind == ActionKind::Mediate {
+            if let Some(theatre) = theatre {
+                self.mediate(actor, theatre, intensity);
+            }
+            return;
+        }
+        for &target in targets {
+            self.act_on(actor, kind, target, intensity);
+            if scenario.actors[target].kind == ActorKind::Bloc {
+                for &member in &scenario.actors[target].members {
+                    if member != actor {
+                        self.act_on(actor, kind, member, 0.5 * intensity);
+                    }
+                }
+            }
+        }
+    }
+
+    fn act_on(&mut self, actor: usize, kind: ActionKind, target: usize, intensity: f64) {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        let m = scenario.turn_months as f64;
+        let p = |param| scenario.param(param);
+        let a = &self.world.affinity;
+        let s = &mut self.scratch;
+        let (at, ta) = (actor * n + target, target * n + actor);
+        match kind {
+            ActionKind::Engage => {
+                s.affinity_delta[ta] += p(Param::EngageEffect) * intensity * m;
+                s.affinity_delta[at] += 0.5 * p(Param::EngageEffect) * intensity * m;
+            }
+            ActionKind::TradeDeal => {
+                s.deal_action[at] = s.deal_action[at].max(intensity);
+                s.deal_action[ta] = s.deal_action[ta].max(intensity);
+            }
+            ActionKind::DefenceCooperation => {
+                s.affinity_delta[ta] += p(Param::DefenceCooperationEffect) * intensity * m;
+                s.affinity_delta[at] += p(Param::DefenceCooperationEffect) * intensity * m;
+                s.defence_tie[at] = s.defence_tie[at].max(intensity);
+                s.defence_tie[ta] = s.defence_tie[ta].max(intensity);
+                for k in 0..n {
+                    let hostility = -a[k * n + target];
+                    if k != actor && k != target && hostility > 0.0 {
+                        s.affinity_delta[k * n + actor] -=
+                            p(Param::RivalResentment) * intensity * hostility * m;
+                    }
+                }
+            }
+            ActionKind::ArmsPurchase => {
+                s.affinity_delta[ta] += p(Param::ArmsPurchaseEffect) * intensity * m;
+                s.arms[at] = s.arms[at].max(intensity);
+                for k in 0..n {
+                    let hostility = -a[k * n + target];
+                    if k != actor && k != target && hostility > 0.0 {
+                        s.affinity_delta[k * n + actor] -=
+                            p(Param::RivalResentment) * intensity * hostility * m;
+                    }
+                }
+            }
+            ActionKind::Sanction => {
+                s.sanction_action[at] = s.sanction_action[at].max(intensity);
+                s.affinity_delta[ta] -= p(Param::SanctionAffinityHit) * intensity * m;
+            }
+            ActionKind::Condemn => {
+                s.affinity_delta[ta] -= p(Param::CondemnAffinityHit) * intensity * m;
+                for k in 0..n {
+                    let hostility = -a[k * n + target];
+                    if k != actor && k != target && hostility > 0.0 {
+                        s.affinity_delta[k * n + actor] +=
+                            0.5 * p(Param::CondemnAffinityHit) * intensity * hostility * m;
+                    }
+                }
+            }
+            ActionKind::Align => {
+                let gap = self.world.position[target] - self.world.position[actor];
+                let share = 1.0 - (1.0 - p(Param::AlignRate) * intensity).powf(m);
+                s.position_delta[actor] += share * gap;
+            }
+            ActionKind::Disengage => {
+                let shrink = 1.0 - (1.0 - p(Param::DisengageEffect) * intensity).powf(m);
+                s.affinity_delta[at] -= shrink * a[at];
+                s.affinity_delta[ta] -= shrink * a[ta];
+            }
+            ActionKind::Mediate => {}
+        }
+    }
+
+    fn mediate(&mut self, actor: usize, theatre: usize, intensity: f64) {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        let m = scenario.turn_months as f64;
+        let h = &scenario.theatres[theatre];
+        let standing = self.standing(actor);
+        let mean_regard = |side: &[usize]| -> f64 {
+            let regard: f64 = side
+                .iter()
+                .map(|&k| (self.world.affinity[k * n + actor] + 1.0) / 2.0)
+                .sum();
+            regard / side.len().max(1) as f64
+        };
+        let acceptability = mean_regard(&h.side_a).min(mean_regard(&h.side_b));
+        self.scratch.tension_delta[theatre] -=
+            scenario.param(Param::MediationEffect) * intensity * standing * acceptability * m;
+        // A mediator also engages each side, at half intensity.
+        for &k in h.side_a.iter().chain(&h.side_b) {
+            if k != actor {
+                self.scratch.affinity_delta[k * n + actor] +=
+                    0.5 * scenario.param(Param::EngageEffect) * intensity * m;
+            }
+        }
+    }
+
+    fn treaties(&mut self, turn: u32) {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        for (k, treaty) in scenario.treaties.iter().enumerate() {
+            if turn < treaty.in_force_turn {
+                continue;
+            }
+            let condition = match &treaty.activation {
+                Some(condition) => self.holds(condition),
+                None => scenario.theatres.iter().enumerate().any(|(t, h)| {
+                    self.world.crisis[t] && treaty.parties.iter().any(|&p| h.involves(p))
+                }),
+            };
+            let rising = condition && !self.world.treaty_condition[k];
+            self.world.treaty_condition[k] = condition;
+            if !rising {
+                continue;
+            }
+            self.world.treaty_activated[k] = true;
+            let credibility = treaty.credibility.v();
+            for (idx, &party) in treaty.parties.iter().enumerate() {
+                let honoured = self.scratch.uniform_honour[k][idx] < credibility;
+                for &other in &treaty.parties {
+                    if other == party {
+                        continue;
+                    }
+                    if honoured {
+                        self.scratch.affinity_delta[other * n + party] +=
+                            scenario.param(Param::AllianceAffinity);
+                    } else {
+                        self.scratch.affinity_delta[other * n + party] -=
+                            scenario.param(Param::BetrayalPenalty);
+                    }
+                }
+                if honoured && matches!(treaty.kind, TreatyKind::Defence | TreatyKind::Offence) {
+                    for (t, h) in scenario.theatres.iter().enumerate() {
+                        if self.world.crisis[t] && treaty.parties.iter().any(|&p| h.involves(p)) {
+                            self.scratch.tension_delta[t] += scenario.param(Param::HonourTension);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn secondary_sanctions(&mut self, turn: u32) {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        let m = scenario.turn_months as f64;
+        let hazard = scenario.param(Param::SecondarySanctionHazard);
+        let months = scenario.param(Param::SecondarySanctionMonths);
+        let mut block = 0;
+        for (enforcer, actor) in scenario.actors.iter().enumerate() {
+            let targets = &actor.doctrine.secondary_sanctions;
+            if targets.is_empty() {
+                continue;
+            }
+            for buyer in 0..n {
+                let u = self.scratch.uniform_secondary[block * n + buyer];
+                if buyer == enforcer || targets.contains(&buyer) {
+                    continue;
+                }
+                let exposure = targets
+                    .iter()
+                    .map(|&seller| self.scratch.arms[buyer * n + seller])
+                    .fold(0.0, f64::max);
+                let chance = 1.0 - (1.0 - hazard * exposure).powf(m);
+                if exposure > 0.0 && u < chance {
+                    let idx = enforcer * n + buyer;
+                    self.world.sanction_secondary[idx] =
+                        scenario.param(Param::SecondarySanctionIntensity);
+                    self.world.sanction_secondary_until[idx] =
+                        turn + 1 + (months / m).ceil() as u32;
+                    self.scratch.affinity_delta[buyer * n + enforcer] -=
+                        scenario.param(Param::SanctionAffinityHit) * m;
+                }
+            }
+            block += 1;
+        }
+    }
+
+    fn update_positions(&mut self) {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        let m = scenario.turn_months as f64;
+        let anchor = 1.0 - (1.0 - scenario.param(Param::PositionAnchor)).powf(m);
+        let influence = scenario.param(Param::PositionInfluence);
+        let w = &self.world;
+        let mut next = w.position.clone();
+        for i in 0..n {
+            let total_trade: f64 = (0..n).map(|j| w.trade[i * n + j]).sum();
+            let (mut weight_sum, mut weighted) = (0.0, 0.0);
+            for j in 0..n {
+                if j == i {
+                    continue;
+                }
+                let liking = w.affinity[i * n + j].max(0.0);
+                let dependence = if total_trade > 0.0 {
+                    w.trade[i * n + j] / total_trade
+                } else {
+                    0.0
+                };
+                let weight = liking * 0.5 * (dependence + 1.0 / (n - 1) as f64);
+                weight_sum += weight;
+                weighted += weight * w.position[j];
+            }
+            let susceptibility = scenario.actors[i].doctrine.susceptibility.v();
+            let pull = 1.0 - (1.0 - influence * susceptibility).powf(m);
+            let mut x = w.position[i];
+            if weight_sum > 0.0 {
+                x += pull * (weighted / weight_sum - x);
+            }
+            x += anchor * (self.initial.position[i] - x);
+            x += self.scratch.position_delta[i];
+            x += scenario.actors[i].doctrine.position_volatility.v()
+                * m.sqrt()
+                * self.scratch.normals_position[i];
+            next[i] = x.clamp(-10.0, 10.0);
+        }
+        self.world.position = next;
+    }
+
+    fn update_affinity(&mut self) {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        let m = scenario.turn_months as f64;
+        let drift = 1.0 - (1.0 - scenario.param(Param::AffinityDrift)).powf(m);
+        let reciprocity_rate = scenario.param(Param::ReciprocityRate);
+        let balancing_rate = scenario.param(Param::BalancingRate) * m;
+        let slope = scenario.param(Param::AffinityDistanceSlope);
+        let noise = scenario.param(Param::AffinityNoise) * m.sqrt();
+        let w = &self.world;
+        let a0 = &self.initial.affinity;
+        let x0 = &self.initial.position;
+        let next = &mut self.scratch.affinity_next;
+        next.clear();
+        next.extend_from_slice(&w.affinity);
+        // Normalised threat: each actor's threat from j over its maximum possible threat.
+        let threat_scale: Vec<f64> = (0..n)
+            .map(|i| {
+                (0..n)
+                    .filter(|&j| j != i)
+                    .map(|j| scenario.relations.proximity[i * n + j].v())
+                    .sum::<f64>()
+                    .max(1e-12)
+            })
+            .collect();
+        for i in 0..n {
+            let doctrine = &scenario.actors[i].doctrine;
+            let reciprocity = 1.0 - (1.0 - reciprocity_rate * doctrine.reciprocity.v()).powf(m);
+            let balancing = doctrine.balancing.v();
+            // Main threat of i (Walt 1987): the largest single threat.
+            let main = (0..n).filter(|&j| j != i).max_by(|&a, &b| {
+                w.threat[i * n + a]
+                    .total_cmp(&w.threat[i * n + b])
+                    .then(b.cmp(&a))
+            });
+            let main_threat = main.map_or(0.0, |j| w.threat[i * n + j] / threat_scale[i]);
+            for j in 0..n {
+                if i == j {
+                    continue;
+                }
+                let ij = i * n + j;
+                let a = w.affinity[ij];
+                let baseline = (a0[ij]
+                    - slope * ((w.position[i] - w.position[j]).abs() - (x0[i] - x0[j]).abs()))
+                .clamp(-1.0, 1.0);
+                let mut next_a =
+                    a + drift * (baseline - a) + reciprocity * (w.affinity[j * n + i] - a);
+                if let Some(threatener) = main {
+                    if main_threat > 0.0 {
+                        if balancing > 0.0 && j != threatener {
+                            let shared = w.threat[j * n + threatener] / threat_scale[j];
+                            next_a += balancing_rate * balancing * main_threat * shared;
+                        } else if balancing < 0.0 && j == threatener {
+                            next_a += balancing_rate * (-balancing) * main_threat;
+                        }
+                    }
+                }
+                next_a +=
+                    self.scratch.affinity_delta[ij] + noise * self.scratch.normals_affinity[ij];
+                next[ij] = next_a.clamp(-1.0, 1.0);
+            }
+        }
+        std::mem::swap(&mut self.world.affinity, &mut self.scratch.affinity_next);
+    }
+
+    /// Recomputes effective power and threat from capability, treaties, defence ties and affinity.
+    fn refresh_threat(&mut self, turn: u32) {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        let total: f64 = self.world.capability.iter().sum::<f64>().max(1e-300);
+        let share: Vec<f64> = self.world.capability.iter().map(|c| c / total).collect();
+        let tie_weight = scenario.param(Param::DefenceCooperationCredibility);
+        let w = &mut self.world;
+        for i in 0..n {
+            let mut power = share[i];
+            for j in 0..n {
+                power += tie_weight * w.defence_tie[i * n + j] * share[j];
+            }
+            w.effective_power[i] = power;
+        }
+        let mut non_aggression = vec![1.0; n * n];
+        for treaty in &scenario.treaties {
+            if turn < treaty.in_force_turn {
+                continue;
+            }
+            let credibility = treaty.credibility.v();
+            for &i in &treaty.parties {
+                for &j in &treaty.parties {
+                    if i == j {
+                        continue;
+                    }
+                    match treaty.kind {
+                        TreatyKind::Defence | TreatyKind::Offence => {
+                            w.effective_power[i] += credibility * share[j]
+                        }
+                        TreatyKind::NonAggression => non_aggression[i * n + j] *= 1.0 - credibility,
+                        TreatyKind::Neutrality | TreatyKind::Consultation => {}
+                    }
+                }
+            }
+        }
+        for i in 0..n {
+            for j in 0..n {
+                let ij = i * n + j;
+                if i == j {
+                    w.threat[ij] = 0.0;
+                    continue;
+                }
+                let (pi, pj) = (w.effective_power[i], w.effective_power[j]);
+                let relative = if pi + pj > 0.0 { pj / (pi + pj) } else { 0.0 };
+                let hostility = (-w.affinity[j * n + i]).max(0.0);
+                w.threat[ij] = relative
+                    * hostility
+                    * scenario.relations.proximity[ij].v()
+                    * non_aggression[ij];
+            }
+        }
+    }
+
+    fn update_trade(&mut self, next_turn: u32) {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        let m = scenario.turn_months as f64;
+        let lambda = 1.0 - (1.0 - scenario.param(Param::TradeAdjustment)).powf(m);
+        let elasticity = scenario.param(Param::TradeGdpElasticity);
+        let fta = scenario.param(Param::FtaMultiplier);
+        let sanction = scenario.param(Param::SanctionMultiplier);
+        let disruption = scenario.param(Param::CrisisTradeDisruption);
+        let deal_months = scenario.param(Param::TradeDealMonths);
+        let noise = scenario.param(Param::TradeNoise) * m.sqrt();
+        // GDP grows first, so the gravity target uses this turn's GDP.
+        for (i, actor) in scenario.actors.iter().enumerate() {
+            self.world.gdp[i] *= (1.0 + actor.gdp_growth.v()).powf(m / 12.0);
+        }
+        let in_crisis: Vec<bool> = (0..n)
+            .map(|i| {
+                scenario
+                    .theatres
+                    .iter()
+                    .enumerate()
+                    .any(|(t, h)| self.world.crisis[t] && h.involves(i))
+            })
+            .collect();
+        let w = &mut self.world;
+        let s = &self.scratch;
+        for i in 0..n {
+            for j in (i + 1)..n {
+                let (ij, ji) = (i * n + j, j * n + i);
+                // Trade-deal progress and entry into force.
+                let deal = s.deal_action[ij];
+                if deal > 0.0 {
+                    w.deal_months[ij] += m;
+                    w.deal_months[ji] = w.deal_months[ij];
+                    if w.deal_months[ij] >= deal_months {
+                        let depth = if scenario.relations.agreement[ij] {
+                            0.5 * deal
+                        } else {
+                            deal
+                        };
+                        w.deal_in_force[ij] = w.deal_in_force[ij].max(depth);
+                        w.deal_in_force[ji] = w.deal_in_force[ij];
+                    }
+                }
+                for idx in [ij, ji] {
+                    if w.sanction_secondary_until[idx] <= next_turn {
+                        w.sanction_secondary[idx] = 0.0;
+                    }
+                }
+                let t0 = self.initial.trade[ij];
+                if t0 <= 0.0 {
+                    continue;
+                }
+                let enforce_i = scenario.actors[i].doctrine.sanction_enforcement.v();
+                let enforce_j = scenario.actors[j].doctrine.sanction_enforcement.v();
+                let sanction_ij = w.sanction_event[ij]
+                    .max(s.sanction_action[ij])
+                    .max(w.sanction_secondary[ij])
+                    * enforce_i;
+                let sanction_ji = w.sanction_event[ji]
+                    .max(s.sanction_action[ji])
+                    .max(w.sanction_secondary[ji])
+                    * enforce_j;
+                let sanction_level = sanction_ij.max(sanction_ji);
+                let sanction0 = 0.0; // sanctions in force at the start are in the observed trade
+                let politicisation = scenario.actors[i]
+                    .doctrine
+                    .trade_politicisation
+                    .v()
+                    .max(scenario.actors[j].doctrine.trade_politicisation.v());
+                let mean_affinity = 0.5 * (w.affinity[ij] + w.affinity[ji]);
+                let mean_affinity0 = 0.5 * (self.initial.affinity[ij] + self.initial.affinity[ji]);
+                let gdp_ratio = (w.gdp[i] * w.gdp[j]) / (self.initial.gdp[i] * self.initial.gdp[j]);
+                let gdp_term = if gdp_ratio.is_finite() && gdp_ratio > 0.0 {
+                    gdp_ratio.powf(elasticity)
+                } else {
+                    1.0
+                };
+                let crisis_term = if in_crisis[i] || in_crisis[j] {
+                    1.0 - disruption
+                } else {
+                    1.0
+                };
+                let target = t0
+                    * gdp_term
+                    * (politicisation * (mean_affinity - mean_affinity0)).exp()
+                    * sanction.powf(sanction_level - sanction0)
+                    * fta.powf(w.deal_in_force[ij])
+                    * w.trade_shock[ij]
+                    * crisis_term;
+                let shock = (noise * s.normals_trade[ij] - 0.5 * noise * noise).exp();
+                let next = (w.trade[ij] + lambda * (target - w.trade[ij])) * shock;
+                w.trade[ij] = next.max(0.0);
+                w.trade[ji] = w.trade[ij];
+            }
+        }
+    }
+
+    fn update_tension(&mut self) {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        let m = scenario.turn_months as f64;
+        for (t, h) in scenario.theatres.iter().enumerate() {
+            let tension = self.world.tension[t];
+            let reversion = 1.0 - (1.0 - h.reversion.v()).powf(m);
+            let calm = h.incident_rate_calm.v();
+            let rate = (calm + (h.incident_rate_hot.v() - calm) * tension) * m;
+            let incidents = rng::negative_binomial(
+                self.scratch.uniform_incident[t],
+                rate,
+                h.incident_dispersion.v(),
+            ) as f64;
+            let next = tension
+                + reversion * (h.baseline_tension.v() - tension)
+                + h.incident_tension.v() * incidents
+                + self.scratch.tension_delta[t];
+            self.world.tension[t] = next.clamp(0.0, 1.0);
+            if incidents > 0.0 {
+                let hit = h.incident_affinity.v() * incidents;
+                for &a in &h.side_a {
+                    for &b in &h.side_b {
+                        self.world.affinity[a * n + b] =
+                            (self.world.affinity[a * n + b] - hit).clamp(-1.0, 1.0);
+                        self.world.affinity[b * n + a] =
+                            (self.world.affinity[b * n + a] - hit).clamp(-1.0, 1.0);
+                    }
+                }
+            }
+            let crisis = self.world.tension[t] >= h.crisis_threshold.v();
+            self.world.crisis[t] = crisis;
+            self.world.crisis_ever[t] |= crisis;
+        }
+    }
+
+    /// Standing of `actor`: capability-weighted regard of every other actor, in [0, 1].
+    fn standing(&self, actor: usize) -> f64 {
+        let n = self.world.n;
+        let (mut weighted, mut total) = (0.0, 0.0);
+        for j in 0..n {
+            if j != actor {
+                let weight = self.world.capability[j];
+                weighted += weight * (self.world.affinity[j * n + actor] + 1.0) / 2.0;
+                total += weight;
+            }
+        }
+        if total > 0.0 { weighted / total } else { 0.5 }
+    }
+
+    fn theatre_value(&self, theatre: Option<usize>, f: impl Fn(usize) -> f64) -> f64 {
+        match theatre {
+            Some(t) => f(t),
+            None => (0..self.scenario.theatres.len()).map(f).fold(0.0, f64::max),
+        }
+    }
+
+    /// Whether a condition holds in the current world.
+    pub fn holds(&self, condition: &Condition) -> bool {
+        let n = self.world.n;
+        let value = match condition.metric {
+            Metric::Tension { theatre } => self.theatre_value(theatre, |t| self.world.tension[t]),
+            Metric::Crisis { theatre } => {
+                self.theatre_value(theatre, |t| f64::from(u8::from(self.world.crisis[t])))
+            }
+            Metric::Affinity { from, to } => self.world.affinity[from * n + to],
+            Metric::Trade { from, to } => {
+                let t0 = self.initial.trade[from * n + to];
+                if t0 > 0.0 {
+                    self.world.trade[from * n + to] / t0
+                } else {
+                    0.0
+                }
+            }
+            Metric::Threat => self.focal_threat(),
+            Metric::TreatyActivated { treaty } => {
+                f64::from(u8::from(self.world.treaty_activated[treaty]))
+            }
+        };
+        match (condition.above, condition.below) {
+            (None, None) => value > 0.5,
+            (above, below) => above.is_none_or(|a| value > a) && below.is_none_or(|b| value < b),
+        }
+    }
+
+    fn focal_threat(&self) -> f64 {
+        let n = self.world.n;
+        let focal = self.scenario.focal;
+        (0..n).map(|j| self.world.threat[focal * n + j]).sum()
+    }
+
+    /// Prosperity, security, autonomy, standing, stability of the focal actor now.
+    fn weighed_outcomes(&self) -> [f64; 5] {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        let focal = scenario.focal;
+        let w = &self.world;
+        let trade_now: f64 = (0..n).map(|j| w.trade[focal * n + j]).sum();
+        let trade_start: f64 = (0..n).map(|j| self.initial.trade[focal * n + j]).sum();
+        let prosperity = if trade_start > 0.0 {
+            trade_now / trade_start - 1.0
+        } else {
+            0.0
+        };
+        let exposure: f64 = (0..n)
+            .filter(|&j| j != focal)
+            .map(|j| scenario.relations.proximity[focal * n + j].v())
+            .sum();
+        let security = if exposure > 0.0 {
+            1.0 - self.focal_threat() / exposure
+        } else {
+            1.0
+        };
+        let bloc_mean = |bloc: &[usize]| -> f64 {
+            let sum: f64 = bloc
+                .iter()
+                .map(|&k| 0.5 * (w.affinity[focal * n + k] + w.affinity[k * n + focal]))
+                .sum();
+            sum / bloc.len().max(1) as f64
+        };
+        let autonomy = 1.0
+            - (bloc_mean(&scenario.outcomes.bloc_a) - bloc_mean(&scenario.outcomes.bloc_b)).abs()
+                / 2.0;
+        let standing = self.standing(focal);
+        let stability = scenario
+            .outcomes
+            .stability_theatre
+            .map_or(1.0, |t| 1.0 - w.tension[t]);
+        [prosperity, security, autonomy, standing, stability]
+    }
+
+    fn record(&mut self) {
+        let scenario = self.scenario;
+        let n = self.world.n;
+        let weighed = self.weighed_outcomes();
+        let composite: f64 = (0..5)
+            .map(|k| scenario.outcomes.weights[k] * (weighed[k] - self.initial_outcomes[k]))
+            .sum();
+        let theatre = scenario.outcomes.stability_theatre;
+        let tension = theatre.map_or(0.0, |t| self.world.tension[t]);
+        let crisis = theatre.map_or(0.0, |t| f64::from(u8::from(self.world.crisis_ever[t])));
+        let threat = self.focal_threat();
+        let out = &mut self.out.values;
+        out.extend_from_slice(&weighed);
+        out.extend_from_slice(&[composite, tension, crisis, threat]);
+        for &partner in &self.partners {
+            out.push(self.world.trade[scenario.focal * n + partner] / 1e9);
+        }
+        for (k, tripwire) in scenario.tripwires.iter().enumerate() {
+            if self.out.tripwire_turns[k].is_none() && self.holds(&tripwire.when) {
+                self.out.tripwire_turns[k] = Some(self.turn);
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! # entente
+//!
+//! A diplomatic scenario simulator. An analyst writes a scenario as a TOML file: actors (states
+//! and blocs) with GDP, capability, alignment and doctrines; relations with trade, affinity and
+//! proximity; treaties typed like ATOP; theatres with tension and incidents; events; and the policy
+//! options of one focal state. entente runs every option over many Monte-Carlo runs on common
+//! random numbers and reports the focal state's outcomes.
+//!
+//! ```text
+//! scenarios/x.toml
+//!   │  scenario::file     serde mirror of the TOML ("what the user wrote")
+//!   ▼
+//! scenario::load ──▶ Scenario            every problem reported at once, file:line:col
+//!   ▼
+//! montecarlo::run_batch: for each run r (parallel): sample ranges, then for each policy:
+//!   engine::run(sampled, policy, run seed) ──▶ Trajectory (outcomes per turn)
+//!   ▼
+//! summary ──▶ output (manifest.json, summary.json, timeseries.csv, runs.csv) and cli's table
+//! ```
+//!
+//! A complete example, from text to a ranked summary:
+//!
+//! ```
+//! use entente::{montecarlo, scenario, summary};
+//!
+//! let text = r#"
+//! [simulation]
+//! name = "two states"
+//! start = 2024-01-01
+//! turns = 12
+//! focal = "AAA"
+//!
+//! [[actors]]
+//! id = "AAA"
+//! name = "Alpha"
+//! gdp = { value = 1e12, source = "example" }
+//! capability = { value = 1.0, source = "example" }
+//! position = { value = 0.0, source = "example" }
+//!
+//! [[actors]]
+//! id = "BBB"
+//! name = "Beta"
+//! gdp = { value = 2e12, source = "example" }
+//! capability = { value = 2.0, source = "example" }
+//! position = { value = 1.0, source = "example" }
+//!
+//! [[relations]]
+//! pair = ["AAA", "BBB"]
+//! trade = { value = 5e10, source = "example" }
+//!
+//! [[policies]]
+//! id = "wait"
+//! name = "Wait and see"
+//! actions = []
+//!
+//! [[policies]]
+//! id = "engage"
+//! name = "Engage Beta"
+//! actions = [{ kind = "engage", targets = ["BBB"], intensity = 1.0 }]
+//!
+//! [outcomes]
+//! bloc_a = ["BBB"]
+//! bloc_b = ["BBB"]
+//! weights = { standing = 1.0 }
+//! "#;
+//! let loaded = scenario::load::load_str(text).expect("valid scenario");
+//! let spec = montecarlo::BatchSpec { policies: vec![0, 1], runs: 20, seed: 1 };
+//! let batch = montecarlo::run_batch(&loaded.scenario, &spec, &|_| {});
+//! let ranked = summary::final_summaries(&batch);
+//! // Engaging Beta raises Beta's regard for Alpha, so it ranks first on standing.
+//! assert_eq!(ranked[1].rank, 1);
+//! ```
+
+pub mod cli;
+pub mod date;
+pub mod diagnostic;
+pub mod engine;
+pub mod montecarlo;
+pub mod output;
+pub mod params;
+pub mod rng;
+pub mod scenario;
+pub mod stats;
+pub mod summary;

@@ -1,0 +1,77 @@
+//! Monte Carlo: many runs of every chosen policy on common random numbers, spread over threads.
+//!
+//! Run `r` has the seed [`rng::run_seed`]`(seed, r)`. Its ranges are sampled once, and every policy
+//! runs on that same sample and the same turn streams, so differences between policies within a
+//! run come from the policies alone. Runs are computed in parallel and collected in run order, so
+//! the results do not depend on the number of threads.
+
+use rayon::prelude::*;
+
+use crate::engine::{self, RunSpec, Trajectory};
+use crate::rng;
+use crate::scenario::Scenario;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct BatchSpec {
+    /// Indices of the policies to run, in the order to report them.
+    pub policies: Vec<usize>,
+    pub runs: u32,
+    pub seed: u64,
+}
+
+/// The trajectories of a batch: `trajectories[policy_slot][run]`.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub spec: BatchSpec,
+    pub run_seeds: Vec<u64>,
+    pub series: Vec<String>,
+    pub trajectories: Vec<Vec<Trajectory>>,
+}
+
+impl Batch {
+    /// Number of recorded turns (the scenario's turns plus turn 0).
+    pub fn n_points(&self) -> usize {
+        self.trajectories
+            .first()
+            .and_then(|runs| runs.first())
+            .map_or(0, |t| t.values.len() / t.n_series)
+    }
+}
+
+/// Runs every policy of `spec` for every run. `progress` is called after each finished run, from
+/// any thread, with the number of policy-runs it completed.
+pub fn run_batch(scenario: &Scenario, spec: &BatchSpec, progress: &(dyn Fn(u64) + Sync)) -> Batch {
+    let run_seeds: Vec<u64> = (0..spec.runs as u64)
+        .map(|r| rng::run_seed(spec.seed, r))
+        .collect();
+    let per_run: Vec<Vec<Trajectory>> = run_seeds
+        .par_iter()
+        .map(|&run_seed| {
+            let sampled = scenario.sample(&mut rng::sample_rng(run_seed));
+            let out: Vec<Trajectory> = spec
+                .policies
+                .iter()
+                .map(|&policy| engine::run(&sampled, RunSpec { policy, run_seed }))
+                .collect();
+            progress(spec.policies.len() as u64);
+            out
+        })
+        .collect();
+    let mut trajectories: Vec<Vec<Trajectory>> = spec
+        .policies
+        .iter()
+        .map(|_| Vec::with_capacity(per_run.len()))
+        .collect();
+    for run in per_run {
+        for (slot, trajectory) in run.into_iter().enumerate() {
+            trajectories[slot].push(trajectory);
+        }
+    }
+    Batch {
+        spec: spec.clone(),
+        run_seeds,
+        series: engine::series_names(scenario),
+        trajectories,
+    }
+}

@@ -1,0 +1,302 @@
+//! The results folder: `manifest.json`, `summary.json`, `timeseries.csv`, `runs.csv`.
+//!
+//! Files are written into a temporary folder beside the target and renamed into place only when
+//! all are complete, so a folder that looks finished is finished. An existing folder is replaced
+//! only with `force`, and only if entente wrote it (it holds an entente `manifest.json`).
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::montecarlo::Batch;
+use crate::scenario::Scenario;
+use crate::stats::Summary;
+use crate::summary::{self, PolicySummary};
+
+/// `manifest.json`: what is needed to reproduce the results.
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub entente_version: String,
+    pub scenario_path: String,
+    pub scenario_sha256: String,
+    pub scenario_name: String,
+    pub seed: u64,
+    pub runs: u32,
+    pub turns: u32,
+    pub turn_months: u32,
+    pub start: String,
+    pub focal: String,
+    pub baseline: String,
+    pub policies: Vec<String>,
+    pub threads: usize,
+    pub command: Vec<String>,
+    pub generator: String,
+    pub series: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SummaryFile<'a> {
+    scenario: &'a str,
+    focal: &'a str,
+    baseline: &'a str,
+    runs: u32,
+    seed: u64,
+    final_turn: u32,
+    final_date: String,
+    weights: Vec<WeightRecord>,
+    policies: Vec<PolicyRecord<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct WeightRecord {
+    outcome: &'static str,
+    weight: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct PolicyRecord<'a> {
+    id: &'a str,
+    name: &'a str,
+    rank: usize,
+    composite: SummaryRecord<'a>,
+    outcomes: Vec<SummaryRecord<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct SummaryRecord<'a> {
+    outcome: &'a str,
+    mean: f64,
+    sd: f64,
+    p05: f64,
+    p25: f64,
+    p50: f64,
+    p75: f64,
+    p95: f64,
+}
+
+impl<'a> SummaryRecord<'a> {
+    fn new(outcome: &'a str, s: &Summary) -> SummaryRecord<'a> {
+        SummaryRecord {
+            outcome,
+            mean: s.mean,
+            sd: s.sd,
+            p05: s.p05,
+            p25: s.p25,
+            p50: s.p50,
+            p75: s.p75,
+            p95: s.p95,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct TimeseriesRow<'a> {
+    policy: &'a str,
+    turn: usize,
+    date: String,
+    outcome: &'a str,
+    mean: f64,
+    p05: f64,
+    p25: f64,
+    p50: f64,
+    p75: f64,
+    p95: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct RunRow<'a> {
+    policy: &'a str,
+    run: usize,
+    seed: u64,
+    outcome: &'a str,
+    value: f64,
+}
+
+/// Why results could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("results folder `{0}` already exists; pass `--force` to replace it")]
+    Exists(PathBuf),
+    #[error(
+        "`{0}` exists and was not written by entente (no entente `manifest.json`); refusing to replace it"
+    )]
+    NotOurs(PathBuf),
+    #[error("cannot write `{path}`: {source}")]
+    Io { path: PathBuf, source: io::Error },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes every results file into `dir`, atomically.
+pub fn write_results(
+    dir: &Path,
+    force: bool,
+    scenario: &Scenario,
+    batch: &Batch,
+    summaries: &[PolicySummary],
+    manifest: &Manifest,
+) -> Result<(), OutputError> {
+    if dir.exists() {
+        if !force {
+            return Err(OutputError::Exists(dir.to_path_buf()));
+        }
+        if !is_entente_folder(dir) {
+            return Err(OutputError::NotOurs(dir.to_path_buf()));
+        }
+    }
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io_err(parent))?;
+    let name = dir
+        .file_name()
+        .map_or("results".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
+    }
+    fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
+    let result = write_all(&tmp, scenario, batch, summaries, manifest);
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if dir.exists() {
+        fs::remove_dir_all(dir).map_err(io_err(dir))?;
+    }
+    fs::rename(&tmp, dir).map_err(io_err(dir))?;
+    Ok(())
+}
+
+/// Whether `dir` holds a manifest written by entente.
+pub fn is_entente_folder(dir: &Path) -> bool {
+    fs::read_to_string(dir.join("manifest.json"))
+        .is_ok_and(|text| text.contains("\"entente_version\""))
+}
+
+fn write_all(
+    dir: &Path,
+    scenario: &Scenario,
+    batch: &Batch,
+    summaries: &[PolicySummary],
+    manifest: &Manifest,
+) -> Result<(), OutputError> {
+    let path = dir.join("manifest.json");
+    write_json(&path, manifest)?;
+
+    let composite = summary::composite_series();
+    let last = batch.n_points() - 1;
+    let summary_file = SummaryFile {
+        scenario: &scenario.name,
+        focal: &scenario.actors[scenario.focal].id,
+        baseline: &scenario.policies[scenario.baseline].id,
+        runs: batch.spec.runs,
+        seed: batch.spec.seed,
+        final_turn: last as u32,
+        final_date: scenario.turn_date(last as u32).to_string(),
+        weights: crate::scenario::Outcome::WEIGHED
+            .iter()
+            .zip(scenario.outcomes.weights)
+            .map(|(o, weight)| WeightRecord {
+                outcome: o.name(),
+                weight,
+            })
+            .collect(),
+        policies: summaries
+            .iter()
+            .map(|s| {
+                let policy = &scenario.policies[s.policy];
+                PolicyRecord {
+                    id: &policy.id,
+                    name: &policy.name,
+                    rank: s.rank,
+                    composite: SummaryRecord::new("composite", &s.finals[composite]),
+                    outcomes: batch
+                        .series
+                        .iter()
+                        .zip(&s.finals)
+                        .map(|(name, f)| SummaryRecord::new(name, f))
+                        .collect(),
+                }
+            })
+            .collect(),
+    };
+    write_json(&dir.join("summary.json"), &summary_file)?;
+
+    let path = dir.join("timeseries.csv");
+    let mut writer = csv_writer(&path)?;
+    for (slot, &policy) in batch.spec.policies.iter().enumerate() {
+        let policy_id = &scenario.policies[policy].id;
+        for turn in 0..batch.n_points() {
+            let date = scenario.turn_date(turn as u32).to_string();
+            for (series, name) in batch.series.iter().enumerate() {
+                let s = summary::at_turn(batch, slot, turn, series);
+                let row = TimeseriesRow {
+                    policy: policy_id,
+                    turn,
+                    date: date.clone(),
+                    outcome: name,
+                    mean: s.mean,
+                    p05: s.p05,
+                    p25: s.p25,
+                    p50: s.p50,
+                    p75: s.p75,
+                    p95: s.p95,
+                };
+                writer.serialize(row).map_err(|e| csv_err(&path, e))?;
+            }
+        }
+    }
+    writer.flush().map_err(io_err(&path))?;
+
+    let path = dir.join("runs.csv");
+    let mut writer = csv_writer(&path)?;
+    for (slot, &policy) in batch.spec.policies.iter().enumerate() {
+        let policy_id = &scenario.policies[policy].id;
+        for (run, trajectory) in batch.trajectories[slot].iter().enumerate() {
+            for (series, name) in batch.series.iter().enumerate() {
+                let row = RunRow {
+                    policy: policy_id,
+                    run,
+                    seed: batch.run_seeds[run],
+                    outcome: name,
+                    value: trajectory.last(series),
+                };
+                writer.serialize(row).map_err(|e| csv_err(&path, e))?;
+            }
+        }
+    }
+    writer.flush().map_err(io_err(&path))?;
+    Ok(())
+}
+
+fn csv_writer(path: &Path) -> Result<csv::Writer<io::BufWriter<fs::File>>, OutputError> {
+    let file = fs::File::create(path).map_err(io_err(path))?;
+    Ok(csv::Writer::from_writer(io::BufWriter::new(file)))
+}
+
+fn csv_err(path: &Path, error: csv::Error) -> OutputError {
+    OutputError::Io {
+        path: path.to_path_buf(),
+        source: io::Error::other(error.to_string()),
+    }
+}
+
+fn write_json(path: &Path, value: &impl Serialize) -> Result<(), OutputError> {
+    let file = fs::File::create(path).map_err(io_err(path))?;
+    let mut writer = io::BufWriter::new(file);
+    serde_json::to_writer_pretty(&mut writer, value).map_err(|e| OutputError::Io {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })?;
+    writer.write_all(b"\n").map_err(io_err(path))?;
+    writer.flush().map_err(io_err(path))
+}

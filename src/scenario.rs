@@ -1,0 +1,542 @@
+//! The validated scenario: what the engine runs. Invariants hold from here on.
+//!
+//! A [`Scenario`] is built only by [`load::load_str`] (or [`load::load_file`]), which checks every
+//! reference, range and bound. Actor, treaty, theatre and policy references are indices into the
+//! scenario's vectors. Uncertain numbers are [`Num`]s; [`Scenario::sample`] draws one value for each
+//! range, giving a scenario whose numbers are all points (one per Monte-Carlo run).
+
+pub mod file;
+pub mod load;
+
+use crate::date::Date;
+use crate::params::{Param, SPECS};
+use crate::rng::SimRng;
+use rand::RngExt;
+
+/// A number that may be uncertain: a point (`low == high`) or a uniform range, with provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Num {
+    pub low: f64,
+    pub high: f64,
+    pub source: Option<String>,
+    pub year: Option<i64>,
+    pub note: Option<String>,
+}
+
+impl Num {
+    pub fn point(value: f64) -> Num {
+        Num {
+            low: value,
+            high: value,
+            source: None,
+            year: None,
+            note: None,
+        }
+    }
+
+    /// The value of a point; the low end of a range that was not sampled yet.
+    pub fn v(&self) -> f64 {
+        self.low
+    }
+
+    pub fn is_range(&self) -> bool {
+        self.high > self.low
+    }
+
+    /// The middle of the range (the value of a point).
+    pub fn mid(&self) -> f64 {
+        0.5 * (self.low + self.high)
+    }
+
+    fn sample(&mut self, rng: &mut SimRng) {
+        if self.is_range() {
+            let u: f64 = rng.random();
+            let value = self.low + u * (self.high - self.low);
+            self.low = value;
+            self.high = value;
+        }
+    }
+}
+
+/// Whether an actor is a state or a bloc of states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorKind {
+    State,
+    Bloc,
+}
+
+/// An actor: a state (a country) or a bloc such as ASEAN.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub id: String,
+    pub name: String,
+    pub kind: ActorKind,
+    pub members: Vec<usize>,
+    /// Nominal GDP, USD per year (0 for blocs).
+    pub gdp: Num,
+    /// Real GDP growth per year, as a fraction.
+    pub gdp_growth: Num,
+    /// Capability index (any positive scale; only shares matter).
+    pub capability: Num,
+    /// Position on the alignment dimension (UNGA ideal-point scale).
+    pub position: Num,
+    pub doctrine: Doctrine,
+    /// Standing actions (for non-focal actors; the focal actor's come from the policy).
+    pub actions: Vec<Action>,
+}
+
+/// How a non-focal actor reacts to the world.
+#[derive(Debug, Clone)]
+pub struct Doctrine {
+    /// In [0, 1]: how strongly the actor returns the affinity it receives.
+    pub reciprocity: Num,
+    /// In [-1, 1]: +1 balances against its main threat, -1 bandwagons with it.
+    pub balancing: Num,
+    /// In [0, 1]: how fully it applies the sanctions it imposes.
+    pub sanction_enforcement: Num,
+    /// In [0, 1]: weight of others' positions in its own (s in Friedkin-Johnsen), scaling
+    /// the model's `position_influence`.
+    pub susceptibility: Num,
+    /// SD per month of its random position moves.
+    pub position_volatility: Num,
+    /// Semi-elasticity of its trade with respect to affinity.
+    pub trade_politicisation: Num,
+    /// Actors whose arms customers it punishes with secondary sanctions.
+    pub secondary_sanctions: Vec<usize>,
+}
+
+/// What is known about a pair of actors, stored densely.
+#[derive(Debug, Clone)]
+pub struct Relations {
+    pub n: usize,
+    /// Goods trade between i and j, USD per year (symmetric).
+    pub trade: Vec<Num>,
+    /// Affinity of i toward j, in [-1, 1] (directed); `None`: derived from the sampled positions
+    /// as `affinity_intercept - affinity_distance_slope * |x_i - x_j|`.
+    pub affinity: Vec<Option<Num>>,
+    /// Proximity in [0, 1] (symmetric): how much power projected between i and j keeps.
+    pub proximity: Vec<Num>,
+    /// Whether a trade agreement is in force at the start (symmetric).
+    pub agreement: Vec<bool>,
+}
+
+impl Relations {
+    pub fn idx(&self, i: usize, j: usize) -> usize {
+        i * self.n + j
+    }
+}
+
+/// ATOP-style obligation types (Leeds et al. 2002).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreatyKind {
+    Defence,
+    Offence,
+    Neutrality,
+    NonAggression,
+    Consultation,
+}
+
+impl TreatyKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TreatyKind::Defence => "defence",
+            TreatyKind::Offence => "offence",
+            TreatyKind::Neutrality => "neutrality",
+            TreatyKind::NonAggression => "non_aggression",
+            TreatyKind::Consultation => "consultation",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Treaty {
+    pub id: String,
+    pub name: String,
+    pub kind: TreatyKind,
+    pub parties: Vec<usize>,
+    /// Turn from which the treaty is in force (0 if before the start).
+    pub in_force_turn: u32,
+    pub credibility: Num,
+    /// When the obligation activates; `None`: a crisis in a theatre where a party is on a side.
+    pub activation: Option<Condition>,
+    pub source: Option<String>,
+}
+
+/// A region with tension between two sides, and incidents.
+#[derive(Debug, Clone)]
+pub struct Theatre {
+    pub id: String,
+    pub name: String,
+    pub side_a: Vec<usize>,
+    pub side_b: Vec<usize>,
+    pub initial_tension: Num,
+    pub baseline_tension: Num,
+    pub reversion: Num,
+    pub crisis_threshold: Num,
+    pub incident_rate_calm: Num,
+    pub incident_rate_hot: Num,
+    pub incident_dispersion: Num,
+    pub incident_tension: Num,
+    pub incident_affinity: Num,
+}
+
+impl Theatre {
+    pub fn involves(&self, actor: usize) -> bool {
+        self.side_a.contains(&actor) || self.side_b.contains(&actor)
+    }
+}
+
+/// An effect of an event on the world.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Tension {
+        theatre: usize,
+        delta: Num,
+    },
+    Affinity {
+        from: usize,
+        to: usize,
+        delta: Num,
+        mutual: bool,
+    },
+    Position {
+        actor: usize,
+        delta: Num,
+    },
+    Capability {
+        actor: usize,
+        factor: Num,
+    },
+    Sanction {
+        from: usize,
+        to: usize,
+        intensity: Num,
+    },
+    TradeShock {
+        from: usize,
+        to: usize,
+        factor: Num,
+    },
+}
+
+/// An event at a date.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub name: String,
+    pub date: Date,
+    pub turn: u32,
+    pub source: Option<String>,
+    pub effects: Vec<Effect>,
+}
+
+/// An event that happens at random at a yearly rate.
+#[derive(Debug, Clone)]
+pub struct RandomEvent {
+    pub name: String,
+    /// Expected occurrences per year.
+    pub rate: Num,
+    pub from_turn: u32,
+    pub until_turn: u32,
+    pub when: Option<Condition>,
+    pub source: Option<String>,
+    pub effects: Vec<Effect>,
+}
+
+/// The closed set of actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKind {
+    Engage,
+    TradeDeal,
+    DefenceCooperation,
+    ArmsPurchase,
+    Sanction,
+    Condemn,
+    Mediate,
+    Align,
+    Disengage,
+}
+
+/// An action with its targets, intensity in [0, 1], and optional condition.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub kind: ActionKind,
+    pub targets: Vec<usize>,
+    pub theatre: Option<usize>,
+    pub intensity: Num,
+    pub when: Option<Condition>,
+}
+
+/// What a condition measures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Metric {
+    /// Tension of a theatre, or the highest tension.
+    Tension {
+        theatre: Option<usize>,
+    },
+    /// A crisis in a theatre, or in any.
+    Crisis {
+        theatre: Option<usize>,
+    },
+    Affinity {
+        from: usize,
+        to: usize,
+    },
+    /// Trade of a pair relative to its start.
+    Trade {
+        from: usize,
+        to: usize,
+    },
+    /// The focal actor's threat exposure.
+    Threat,
+    TreatyActivated {
+        treaty: usize,
+    },
+}
+
+/// A test on the world: a metric compared with a threshold, or a yes/no metric.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Condition {
+    pub metric: Metric,
+    pub above: Option<f64>,
+    pub below: Option<f64>,
+}
+
+/// One option of the focal actor.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub actions: Vec<Action>,
+}
+
+/// The focal actor's outcomes, in the order they are recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Prosperity,
+    Security,
+    Autonomy,
+    Standing,
+    Stability,
+    Composite,
+    Tension,
+    Crisis,
+    Threat,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 9] = [
+        Outcome::Prosperity,
+        Outcome::Security,
+        Outcome::Autonomy,
+        Outcome::Standing,
+        Outcome::Stability,
+        Outcome::Composite,
+        Outcome::Tension,
+        Outcome::Crisis,
+        Outcome::Threat,
+    ];
+    /// The outcomes that the composite weighs.
+    pub const WEIGHED: [Outcome; 5] = [
+        Outcome::Prosperity,
+        Outcome::Security,
+        Outcome::Autonomy,
+        Outcome::Standing,
+        Outcome::Stability,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Prosperity => "prosperity",
+            Outcome::Security => "security",
+            Outcome::Autonomy => "autonomy",
+            Outcome::Standing => "standing",
+            Outcome::Stability => "stability",
+            Outcome::Composite => "composite",
+            Outcome::Tension => "tension",
+            Outcome::Crisis => "crisis",
+            Outcome::Threat => "threat",
+        }
+    }
+
+    /// Whether more is better for the focal actor.
+    pub fn higher_is_better(self) -> bool {
+        !matches!(self, Outcome::Tension | Outcome::Crisis | Outcome::Threat)
+    }
+
+    pub fn unit(self) -> &'static str {
+        match self {
+            Outcome::Prosperity => "change in total trade, share of start",
+            Outcome::Security => "index 0-1",
+            Outcome::Autonomy => "index 0-1",
+            Outcome::Standing => "index 0-1",
+            Outcome::Stability => "index 0-1 (1 - tension)",
+            Outcome::Composite => "weighted change from start",
+            Outcome::Tension => "index 0-1",
+            Outcome::Crisis => "share of runs with a crisis so far",
+            Outcome::Threat => "threat exposure",
+        }
+    }
+}
+
+/// Which outcomes to compute and how to weigh them.
+#[derive(Debug, Clone)]
+pub struct OutcomeSpec {
+    pub bloc_a: Vec<usize>,
+    pub bloc_b: Vec<usize>,
+    pub bloc_a_name: String,
+    pub bloc_b_name: String,
+    pub stability_theatre: Option<usize>,
+    /// Weights of [`Outcome::WEIGHED`], normalised to sum to 1.
+    pub weights: [f64; 5],
+}
+
+/// A threshold an analyst watches.
+#[derive(Debug, Clone)]
+pub struct Tripwire {
+    pub id: String,
+    pub name: String,
+    pub when: Condition,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    pub question: Option<String>,
+    pub start: Date,
+    pub turn_months: u32,
+    pub turns: u32,
+    pub runs: u32,
+    pub seed: u64,
+    pub focal: usize,
+    pub baseline: usize,
+    pub actors: Vec<Actor>,
+    pub relations: Relations,
+    pub treaties: Vec<Treaty>,
+    pub theatres: Vec<Theatre>,
+    pub events: Vec<Event>,
+    pub random_events: Vec<RandomEvent>,
+    pub policies: Vec<Policy>,
+    pub outcomes: OutcomeSpec,
+    pub tripwires: Vec<Tripwire>,
+    /// Model parameters in the order of [`crate::params::SPECS`].
+    pub params: Vec<Num>,
+}
+
+impl Scenario {
+    /// The value of a model parameter (after sampling).
+    pub fn param(&self, param: Param) -> f64 {
+        self.params[param as usize].v()
+    }
+
+    /// The date at which turn `turn` starts.
+    pub fn turn_date(&self, turn: u32) -> Date {
+        self.start.add_months(turn * self.turn_months)
+    }
+
+    pub fn actor_index(&self, id: &str) -> Option<usize> {
+        self.actors.iter().position(|actor| actor.id == id)
+    }
+
+    pub fn policy_index(&self, id: &str) -> Option<usize> {
+        self.policies.iter().position(|policy| policy.id == id)
+    }
+
+    /// A copy with every range replaced by one uniform draw, in a fixed order.
+    ///
+    /// The order is: model parameters, actors (in file order, fields in declaration order),
+    /// relations (row-major), treaties, theatres, events, random events, policies. The same `rng`
+    /// state gives the same draws whatever the policy, so every policy of a run sees the same
+    /// sample (common random numbers).
+    pub fn sample(&self, rng: &mut SimRng) -> Scenario {
+        let mut out = self.clone();
+        out.for_each_num_mut(|num| num.sample(rng));
+        out
+    }
+
+    /// Whether any number is a range.
+    pub fn has_ranges(&self) -> bool {
+        let mut copy = self.clone();
+        let mut any = false;
+        copy.for_each_num_mut(|num| any |= num.is_range());
+        any
+    }
+
+    /// Calls `f` on every [`Num`] in a fixed order (see [`Scenario::sample`]).
+    pub fn for_each_num_mut(&mut self, mut f: impl FnMut(&mut Num)) {
+        for num in &mut self.params {
+            f(num);
+        }
+        for actor in &mut self.actors {
+            f(&mut actor.gdp);
+            f(&mut actor.gdp_growth);
+            f(&mut actor.capability);
+            f(&mut actor.position);
+            let doctrine = &mut actor.doctrine;
+            f(&mut doctrine.reciprocity);
+            f(&mut doctrine.balancing);
+            f(&mut doctrine.sanction_enforcement);
+            f(&mut doctrine.susceptibility);
+            f(&mut doctrine.position_volatility);
+            f(&mut doctrine.trade_politicisation);
+            for action in &mut actor.actions {
+                f(&mut action.intensity);
+            }
+        }
+        let relations = &mut self.relations;
+        for idx in 0..relations.trade.len() {
+            f(&mut relations.trade[idx]);
+            if let Some(affinity) = &mut relations.affinity[idx] {
+                f(affinity);
+            }
+            f(&mut relations.proximity[idx]);
+        }
+        for treaty in &mut self.treaties {
+            f(&mut treaty.credibility);
+        }
+        for theatre in &mut self.theatres {
+            f(&mut theatre.initial_tension);
+            f(&mut theatre.baseline_tension);
+            f(&mut theatre.reversion);
+            f(&mut theatre.crisis_threshold);
+            f(&mut theatre.incident_rate_calm);
+            f(&mut theatre.incident_rate_hot);
+            f(&mut theatre.incident_dispersion);
+            f(&mut theatre.incident_tension);
+            f(&mut theatre.incident_affinity);
+        }
+        for event in &mut self.events {
+            for effect in &mut event.effects {
+                effect_nums(effect, &mut f);
+            }
+        }
+        for event in &mut self.random_events {
+            f(&mut event.rate);
+            for effect in &mut event.effects {
+                effect_nums(effect, &mut f);
+            }
+        }
+        for policy in &mut self.policies {
+            for action in &mut policy.actions {
+                f(&mut action.intensity);
+            }
+        }
+    }
+}
+
+fn effect_nums(effect: &mut Effect, f: &mut impl FnMut(&mut Num)) {
+    match effect {
+        Effect::Tension { delta, .. }
+        | Effect::Affinity { delta, .. }
+        | Effect::Position { delta, .. } => f(delta),
+        Effect::Capability { factor, .. } | Effect::TradeShock { factor, .. } => f(factor),
+        Effect::Sanction { intensity, .. } => f(intensity),
+    }
+}
+
+/// Default model parameters (no overrides).
+pub fn default_params() -> Vec<Num> {
+    SPECS.iter().map(|spec| Num::point(spec.default)).collect()
+}
