@@ -154,15 +154,20 @@ struct Cx {
 struct Raw {
     simulation: Option<(SimulationFile, Range<usize>)>,
     model: Vec<(Spanned<String>, SNum)>,
-    actors: Vec<(ActorFile, Range<usize>)>,
-    relations: Vec<(RelationFile, Range<usize>)>,
-    treaties: Vec<(TreatyFile, Range<usize>)>,
-    theatres: Vec<(TheatreFile, Range<usize>)>,
-    events: Vec<(EventFile, Range<usize>)>,
-    random_events: Vec<(RandomEventFile, Range<usize>)>,
-    policies: Vec<(PolicyFile, Range<usize>)>,
+    actors: Vec<(usize, ActorFile, Range<usize>)>,
+    relations: Vec<(usize, RelationFile, Range<usize>)>,
+    treaties: Vec<(usize, TreatyFile, Range<usize>)>,
+    theatres: Vec<(usize, TheatreFile, Range<usize>)>,
+    events: Vec<(usize, EventFile, Range<usize>)>,
+    random_events: Vec<(usize, RandomEventFile, Range<usize>)>,
+    policies: Vec<(usize, PolicyFile, Range<usize>)>,
     outcomes: Option<(OutcomesFile, Range<usize>)>,
-    tripwires: Vec<(TripwireFile, Range<usize>)>,
+    tripwires: Vec<(usize, TripwireFile, Range<usize>)>,
+    /// Ids (with spans) of every element of the id-bearing sections, read from the TOML tree so
+    /// that an element with a mistake elsewhere still declares its id.
+    ids: std::collections::HashMap<&'static str, Vec<(String, Range<usize>)>>,
+    /// For each declared actor, whether it says `kind = "bloc"`.
+    actor_is_bloc: Vec<bool>,
 }
 
 fn build(source: &str, cx: &mut Cx) -> Option<Scenario> {
@@ -199,14 +204,41 @@ fn read_sections(root: DeTable<'_>, cx: &mut Cx) -> Raw {
                     "`model` must be a table of parameter overrides",
                 )),
             },
-            "actors" => raw.actors = de_many(name, &value, cx),
+            "actors" => {
+                raw.ids.insert("actor", declared_ids(&value));
+                raw.actor_is_bloc = value.get_ref().as_array().map_or(Vec::new(), |items| {
+                    items
+                        .iter()
+                        .map(|item| {
+                            item.get_ref()
+                                .as_table()
+                                .and_then(|t| t.get("kind"))
+                                .and_then(|k| k.get_ref().as_str())
+                                == Some("bloc")
+                        })
+                        .collect()
+                });
+                raw.actors = de_many(name, &value, cx)
+            }
             "relations" => raw.relations = de_many(name, &value, cx),
-            "treaties" => raw.treaties = de_many(name, &value, cx),
-            "theatres" => raw.theatres = de_many(name, &value, cx),
+            "treaties" => {
+                raw.ids.insert("treaty", declared_ids(&value));
+                raw.treaties = de_many(name, &value, cx)
+            }
+            "theatres" => {
+                raw.ids.insert("theatre", declared_ids(&value));
+                raw.theatres = de_many(name, &value, cx)
+            }
             "events" => raw.events = de_many(name, &value, cx),
             "random_events" => raw.random_events = de_many(name, &value, cx),
-            "policies" => raw.policies = de_many(name, &value, cx),
-            "tripwires" => raw.tripwires = de_many(name, &value, cx),
+            "policies" => {
+                raw.ids.insert("policy", declared_ids(&value));
+                raw.policies = de_many(name, &value, cx)
+            }
+            "tripwires" => {
+                raw.ids.insert("tripwire", declared_ids(&value));
+                raw.tripwires = de_many(name, &value, cx)
+            }
             other => {
                 let mut diagnostic =
                     Diagnostic::error(Some(key.span()), format!("unknown section `{other}`"));
@@ -222,17 +254,78 @@ fn read_sections(root: DeTable<'_>, cx: &mut Cx) -> Raw {
 }
 
 fn de_one<T: DeserializeOwned>(value: &Spanned<DeValue<'_>>, cx: &mut Cx) -> Option<T> {
-    let deserializer = toml::de::ValueDeserializer::from(value.clone());
-    match T::deserialize(deserializer) {
-        Ok(parsed) => Some(parsed),
-        Err(error) => {
-            let mut diagnostic = toml_diagnostic(&error);
+    // On an error, the offending key is removed and the element read again, so that one element
+    // reports all of its unknown keys and wrong types, not just the first. A key missing after such
+    // a removal is a consequence, not a new problem, and is not reported.
+    let mut value = value.clone();
+    for attempt in 0..32 {
+        let deserializer = toml::de::ValueDeserializer::from(value.clone());
+        let error = match T::deserialize(deserializer) {
+            Ok(parsed) => return Some(parsed),
+            Err(error) => error,
+        };
+        let mut diagnostic = toml_diagnostic(&error);
+        let missing = error.message().starts_with("missing field");
+        if !(missing && attempt > 0) {
             if diagnostic.span.is_none() {
                 diagnostic.span = Some(value.span());
             }
             cx.diags.push(diagnostic);
-            None
         }
+        match error.span() {
+            Some(span) if !missing && prune(value.get_mut(), &span) => continue,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Removes the innermost key or array item whose key or value is at `span`.
+fn prune(value: &mut DeValue<'_>, span: &Range<usize>) -> bool {
+    let covers = |outer: &Range<usize>| outer.start <= span.start && span.end <= outer.end;
+    match value {
+        DeValue::Table(table) => {
+            let mut found = None;
+            for (key, item) in table.iter_mut() {
+                if key.span() == *span || covers(&item.span()) {
+                    if item.span() != *span && key.span() != *span && prune(item.get_mut(), span) {
+                        return true;
+                    }
+                    found = Some(key.span());
+                    break;
+                }
+            }
+            match found {
+                Some(key_span) => {
+                    let kept: DeTable<'_> = table
+                        .iter()
+                        .filter(|(key, _)| key.span() != key_span)
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    *table = kept;
+                    true
+                }
+                None => false,
+            }
+        }
+        DeValue::Array(array) => {
+            let Some(idx) = array.iter().position(|item| covers(&item.span())) else {
+                return false;
+            };
+            let items: &mut [Spanned<DeValue<'_>>] = array;
+            if items[idx].span() != *span && prune(items[idx].get_mut(), span) {
+                return true;
+            }
+            let kept: toml::de::DeArray<'_> = array
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| *k != idx)
+                .map(|(_, item)| item.clone())
+                .collect();
+            *array = kept;
+            true
+        }
+        _ => false,
     }
 }
 
@@ -240,7 +333,7 @@ fn de_many<T: DeserializeOwned>(
     name: &str,
     value: &Spanned<DeValue<'_>>,
     cx: &mut Cx,
-) -> Vec<(T, Range<usize>)> {
+) -> Vec<(usize, T, Range<usize>)> {
     let Some(array) = value.get_ref().as_array() else {
         cx.diags.push(
             Diagnostic::error(
@@ -255,8 +348,26 @@ fn de_many<T: DeserializeOwned>(
     };
     array
         .iter()
-        .filter_map(|item| de_one(item, cx).map(|parsed| (parsed, item.span())))
+        .enumerate()
+        .filter_map(|(idx, item)| de_one(item, cx).map(|parsed| (idx, parsed, item.span())))
         .collect()
+}
+
+const MISSING_ID: &str = "\u{0}";
+
+/// The `id` of every table of an array, as written ([`MISSING_ID`] if missing).
+fn declared_ids(value: &Spanned<DeValue<'_>>) -> Vec<(String, Range<usize>)> {
+    value.get_ref().as_array().map_or(Vec::new(), |items| {
+        items
+            .iter()
+            .map(
+                |item| match item.get_ref().as_table().and_then(|t| t.get("id")) {
+                    Some(id) => (id.get_ref().as_str().unwrap_or("").to_string(), id.span()),
+                    None => (MISSING_ID.to_string(), item.span()),
+                },
+            )
+            .collect()
+    })
 }
 
 /// Turns a toml/serde error into a diagnostic, adding a "did you mean" for unknown keys and
@@ -278,6 +389,17 @@ fn toml_diagnostic(error: &toml::de::Error) -> Diagnostic {
             None if expected.is_empty() => "this table takes no keys".to_string(),
             None => format!("expected one of {}", backticked(&expected)),
         });
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            let expected = match expected {
+                "i64" | "u64" | "u32" | "i32" | "usize" => "an integer",
+                "f64" | "f32" => "a number",
+                "a boolean" | "bool" => "`true` or `false`",
+                other => other,
+            };
+            diagnostic.message = format!("wrong type: found {found}, expected {expected}");
+        }
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         if let Some((word, _)) = rest.split_once('`') {
@@ -517,22 +639,19 @@ fn int_in(cx: &mut Cx, raw: &Spanned<i64>, place: &str, min: i64, max: i64) -> O
     Some(value)
 }
 
-fn check_unique<'a>(
-    cx: &mut Cx,
-    ids: impl IntoIterator<Item = &'a SStr>,
-    what: &str,
-) -> Vec<String> {
+fn check_unique(cx: &mut Cx, ids: &[(String, Range<usize>)], what: &str) -> Vec<String> {
     let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for id in ids {
-        if id.get_ref().is_empty() {
-            cx.error(id.span(), format!("{what} id is empty"));
-        } else if !seen.insert(id.get_ref().clone()) {
-            cx.error(id.span(), format!("duplicate {what} id `{}`", id.get_ref()));
+    for (id, span) in ids {
+        if id == MISSING_ID {
+            continue; // reported as a missing key
         }
-        out.push(id.get_ref().clone());
+        if id.is_empty() {
+            cx.error(span.clone(), format!("{what} id is empty"));
+        } else if !seen.insert(id.clone()) {
+            cx.error(span.clone(), format!("duplicate {what} id `{id}`"));
+        }
     }
-    out
+    ids.iter().map(|(id, _)| id.clone()).collect()
 }
 
 fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
@@ -556,16 +675,18 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
             );
         }
     }
-    if raw.actors.len() > MAX_ACTORS {
+    let declared = |kind: &str| raw.ids.get(kind).cloned().unwrap_or_default();
+    let actor_decl = declared("actor");
+    if actor_decl.len() > MAX_ACTORS {
         cx.error(
-            raw.actors[MAX_ACTORS].1.clone(),
-            format!("{} actors; the limit is {MAX_ACTORS}", raw.actors.len()),
+            actor_decl[MAX_ACTORS].1.clone(),
+            format!("{} actors; the limit is {MAX_ACTORS}", actor_decl.len()),
         );
         return None;
     }
     if raw.policies.len() > MAX_POLICIES {
         cx.error(
-            raw.policies[MAX_POLICIES].1.clone(),
+            raw.policies[MAX_POLICIES].2.clone(),
             format!(
                 "{} policies; the limit is {MAX_POLICIES}",
                 raw.policies.len()
@@ -575,19 +696,22 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
     }
 
     // Names first, so that references anywhere can be resolved.
-    cx.actor_ids = check_unique(cx, raw.actors.iter().map(|(a, _)| &a.id), "actor");
+    cx.actor_ids = check_unique(cx, &actor_decl, "actor");
     cx.actor_kinds = raw
-        .actors
+        .actor_is_bloc
         .iter()
-        .map(|(a, _)| match a.kind.as_ref().map(|k| *k.get_ref()) {
-            Some(ActorKindFile::Bloc) => ActorKind::Bloc,
-            _ => ActorKind::State,
+        .map(|&bloc| {
+            if bloc {
+                ActorKind::Bloc
+            } else {
+                ActorKind::State
+            }
         })
         .collect();
-    cx.treaty_ids = check_unique(cx, raw.treaties.iter().map(|(t, _)| &t.id), "treaty");
-    cx.theatre_ids = check_unique(cx, raw.theatres.iter().map(|(t, _)| &t.id), "theatre");
-    let policy_ids = check_unique(cx, raw.policies.iter().map(|(p, _)| &p.id), "policy");
-    check_unique(cx, raw.tripwires.iter().map(|(t, _)| &t.id), "tripwire");
+    cx.treaty_ids = check_unique(cx, &declared("treaty"), "treaty");
+    cx.theatre_ids = check_unique(cx, &declared("theatre"), "theatre");
+    let policy_ids = check_unique(cx, &declared("policy"), "policy");
+    check_unique(cx, &declared("tripwire"), "tripwire");
 
     // Simulation settings.
     let mut start = Date::new(2000, 1, 1).unwrap();
@@ -687,7 +811,17 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
 
     // Actors.
     let mut actors = Vec::new();
-    for (idx, (a, span)) in raw.actors.iter().enumerate() {
+    let mut parsed_actors: Vec<Option<(&ActorFile, &Range<usize>)>> =
+        vec![None; cx.actor_ids.len()];
+    for (idx, a, span) in &raw.actors {
+        parsed_actors[*idx] = Some((a, span));
+    }
+    for (idx, parsed) in parsed_actors.into_iter().enumerate() {
+        let Some((a, span)) = parsed else {
+            // This actor did not parse (its errors are reported); hold its place.
+            actors.push(placeholder_actor(&cx.actor_ids[idx], cx.actor_kinds[idx]));
+            continue;
+        };
         let place = |field: &str| format!("actors[{idx}].{field}");
         let kind = cx.actor_kinds[idx];
         let members = match (&a.members, kind) {
@@ -815,7 +949,7 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
     }
     if !actors.is_empty() && actors.iter().all(|a| a.capability.high <= 0.0) {
         cx.error(
-            raw.actors[0].1.clone(),
+            actor_decl[0].1.clone(),
             "every actor has zero capability; threat and standing need some power",
         );
     }
@@ -830,7 +964,7 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
         agreement: vec![false; n * n],
     };
     let mut seen_pairs = HashSet::new();
-    for (idx, (r, span)) in raw.relations.iter().enumerate() {
+    for &(idx, ref r, ref span) in &raw.relations {
         let place = |field: &str| format!("relations[{idx}].{field}");
         let ids = r.pair.get_ref();
         if ids.len() != 2 {
@@ -911,7 +1045,7 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
 
     // Treaties.
     let mut treaties = Vec::new();
-    for (idx, (t, _)) in raw.treaties.iter().enumerate() {
+    for &(idx, ref t, _) in &raw.treaties {
         let place = |field: &str| format!("treaties[{idx}].{field}");
         let parties = cx.actors(t.parties.get_ref(), &place("parties"));
         if t.parties.get_ref().len() < 2 {
@@ -980,7 +1114,7 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
 
     // Theatres.
     let mut theatres = Vec::new();
-    for (idx, (t, span)) in raw.theatres.iter().enumerate() {
+    for &(idx, ref t, ref span) in &raw.theatres {
         let place = |field: &str| format!("theatres[{idx}].{field}");
         let side_a = cx.actors(t.side_a.get_ref(), &place("side_a"));
         let side_b = cx.actors(t.side_b.get_ref(), &place("side_b"));
@@ -1063,7 +1197,7 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
 
     // Scheduled events.
     let mut events = Vec::new();
-    for (idx, (e, _)) in raw.events.iter().enumerate() {
+    for &(idx, ref e, _) in &raw.events {
         let place = |field: &str| format!("events[{idx}].{field}");
         let Some(date) = cx.date(&e.date, &place("date")) else {
             continue;
@@ -1091,7 +1225,7 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
 
     // Random events.
     let mut random_events = Vec::new();
-    for (idx, (e, _)) in raw.random_events.iter().enumerate() {
+    for &(idx, ref e, _) in &raw.random_events {
         let place = |field: &str| format!("random_events[{idx}].{field}");
         let rate = cx.num(&e.rate, &place("rate"), 0.0, 1000.0);
         let from_turn = e
@@ -1122,7 +1256,7 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
 
     // Policies.
     let mut policies = Vec::new();
-    for (idx, (p, span)) in raw.policies.iter().enumerate() {
+    for &(idx, ref p, ref span) in &raw.policies {
         if p.actions.is_empty() {
             cx.diags.push(
                 Diagnostic::warning(
@@ -1222,8 +1356,7 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
     let tripwires = raw
         .tripwires
         .iter()
-        .enumerate()
-        .filter_map(|(idx, (t, _))| {
+        .filter_map(|(idx, t, _)| {
             condition(cx, &t.when, &format!("tripwires[{idx}].when")).map(|when| Tripwire {
                 id: t.id.get_ref().clone(),
                 name: t.name.clone(),
@@ -1257,6 +1390,30 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
         tripwires,
         params,
     })
+}
+
+fn placeholder_actor(id: &str, kind: ActorKind) -> Actor {
+    let zero = Num::point(0.0);
+    Actor {
+        id: id.to_string(),
+        name: id.to_string(),
+        kind,
+        members: Vec::new(),
+        gdp: zero.clone(),
+        gdp_growth: zero.clone(),
+        capability: zero.clone(),
+        position: zero.clone(),
+        doctrine: Doctrine {
+            reciprocity: zero.clone(),
+            balancing: zero.clone(),
+            sanction_enforcement: zero.clone(),
+            susceptibility: zero.clone(),
+            position_volatility: zero.clone(),
+            trade_politicisation: zero,
+            secondary_sanctions: Vec::new(),
+        },
+        actions: Vec::new(),
+    }
 }
 
 fn action(cx: &mut Cx, raw: &Spanned<ActionFile>, actor: usize, place: &str) -> Option<Action> {
