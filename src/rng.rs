@@ -13,7 +13,7 @@ pub type SimRng = rand::rngs::ChaCha8Rng;
 
 /// The seed of run `run` of a study with seed `seed`.
 pub fn run_seed(seed: u64, run: u64) -> u64 {
-    splitmix64(seed ^ splitmix64(run.wrapping_add(0x5EED_0F_E17E17E)))
+    splitmix64(seed ^ splitmix64(run.wrapping_add(0x0005_EED0_FE17_E17E)))
 }
 
 /// The generator that samples the scenario's ranges for a run.

@@ -1203,6 +1203,7 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
             continue;
         };
         let turn = date_to_turn(date);
+        let effects = effects(cx, &e.effects, &place("effects"));
         if turn < 0 || turn >= turns as i64 {
             let end = start.add_months(turns * turn_months);
             cx.error_help(
@@ -1212,7 +1213,6 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
             );
             continue;
         }
-        let effects = effects(cx, &e.effects, &place("effects"));
         events.push(Event {
             name: e.name.clone(),
             date,

@@ -1,0 +1,15 @@
+//! The integration tests: one binary, one module per area. They run the real `entente` binary
+//! (through `support::Test`) or the library's public API.
+//!
+//! - `cli`: each subcommand end to end, exit codes, outputs.
+//! - `validation`: broken fixtures give exactly the expected diagnostics.
+//! - `determinism`: same scenario and seed give byte-identical results, whatever the threads.
+//! - `scenarios`: every file in `scenarios/` validates and runs.
+//! - `invariants`: property tests of the engine's invariants over random scenarios.
+
+mod cli;
+mod determinism;
+mod invariants;
+mod scenarios;
+mod support;
+mod validation;
