@@ -421,9 +421,35 @@ pub fn spec(param: Param) -> &'static ParamSpec {
     &SPECS[param as usize]
 }
 
+/// The parameter table as Markdown, as it appears in `docs/model.md` (a test keeps them equal).
+pub fn markdown_table() -> String {
+    let mut out = String::from("| key | default | bounds | unit | meaning | source |\n|---|---|---|---|---|---|\n");
+    for spec in SPECS {
+        out.push_str(&format!(
+            "| `{}` | {} | [{}, {}] | {} | {} | {} |\n",
+            spec.key, spec.default, spec.min, spec.max, spec.unit, spec.meaning, spec.source
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn model_doc_has_the_parameter_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md");
+        let doc = std::fs::read_to_string(path).expect("docs/model.md");
+        let table = markdown_table();
+        if std::env::var_os("ENTENTE_BLESS").is_some() && !doc.contains(&table) {
+            let start = doc.find("| key | default |").expect("a table to replace");
+            let end = doc[start..].find("\n\n").map_or(doc.len(), |i| start + i + 1);
+            std::fs::write(path, format!("{}{}{}", &doc[..start], table, &doc[end..])).unwrap();
+            return;
+        }
+        assert!(doc.contains(&table), "docs/model.md's parameter table differs from params.rs (ENTENTE_BLESS=1 rewrites it)");
+    }
 
     #[test]
     fn specs_are_in_enum_order_and_defaults_in_bounds() {
