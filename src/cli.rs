@@ -206,7 +206,7 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
     let _ = write!(stdout, "{}", ranking_table(scenario, &batch, &summaries));
     let _ = writeln!(
         stdout,
-        "results: {}/ (manifest.json, summary.json, timeseries.csv, runs.csv)",
+        "results: {}/ (manifest.json, summary.json, timeseries.csv, runs.csv, actors.csv, affinity.csv)",
         out_dir.display()
     );
     Ok(())

@@ -27,6 +27,11 @@ pub struct Trajectory {
     pub n_series: usize,
     /// For each tripwire, the first turn at which it held, if any.
     pub tripwire_turns: Vec<Option<u32>>,
+    /// Every actor's position at every turn: `positions[turn * n_actors + actor]`.
+    pub positions: Vec<f64>,
+    /// The affinity matrix (`i * n + j`: i toward j) at the start and at the final turn.
+    pub affinity_start: Vec<f64>,
+    pub affinity_end: Vec<f64>,
 }
 
 impl Trajectory {
@@ -187,6 +192,9 @@ impl<'a> Simulation<'a> {
             values: Vec::with_capacity((scenario.turns as usize + 1) * n_series),
             n_series,
             tripwire_turns: vec![None; scenario.tripwires.len()],
+            positions: Vec::with_capacity((scenario.turns as usize + 1) * n),
+            affinity_start: Vec::new(),
+            affinity_end: Vec::new(),
         };
         let mut simulation = Simulation {
             scenario,
@@ -317,7 +325,9 @@ impl<'a> Simulation<'a> {
     }
 
     /// The finished record.
-    pub fn finish(self) -> Trajectory {
+    pub fn finish(mut self) -> Trajectory {
+        self.out.affinity_start = self.initial.affinity.clone();
+        self.out.affinity_end = self.world.affinity.clone();
         self.out
     }
 
@@ -998,6 +1008,7 @@ impl<'a> Simulation<'a> {
         for &partner in &self.partners {
             out.push(self.world.trade[scenario.focal * n + partner] / 1e9);
         }
+        self.out.positions.extend_from_slice(&self.world.position);
         for (k, tripwire) in scenario.tripwires.iter().enumerate() {
             if self.out.tripwire_turns[k].is_none() && self.holds(&tripwire.when) {
                 self.out.tripwire_turns[k] = Some(self.turn);

@@ -72,6 +72,7 @@
 //! ```
 
 pub mod cli;
+pub mod compare;
 pub mod date;
 pub mod diagnostic;
 pub mod engine;

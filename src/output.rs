@@ -106,6 +106,29 @@ struct TimeseriesRow<'a> {
 }
 
 #[derive(Debug, Serialize)]
+struct ActorRow<'a> {
+    policy: &'a str,
+    turn: usize,
+    date: String,
+    actor: &'a str,
+    position_mean: f64,
+    position_p05: f64,
+    position_p50: f64,
+    position_p95: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct AffinityRow<'a> {
+    policy: &'a str,
+    when: &'static str,
+    from: &'a str,
+    to: &'a str,
+    mean: f64,
+    p05: f64,
+    p95: f64,
+}
+
+#[derive(Debug, Serialize)]
 struct RunRow<'a> {
     policy: &'a str,
     run: usize,
@@ -252,6 +275,74 @@ fn write_all(
                     p95: s.p95,
                 };
                 writer.serialize(row).map_err(|e| csv_err(&path, e))?;
+            }
+        }
+    }
+    writer.flush().map_err(io_err(&path))?;
+
+    let n = scenario.actors.len();
+    let path = dir.join("actors.csv");
+    let mut writer = csv_writer(&path)?;
+    for (slot, &policy) in batch.spec.policies.iter().enumerate() {
+        let policy_id = &scenario.policies[policy].id;
+        let runs = &batch.trajectories[slot];
+        for turn in 0..batch.n_points() {
+            let date = scenario.turn_date(turn as u32).to_string();
+            for (actor_idx, actor) in scenario.actors.iter().enumerate() {
+                let values: Vec<f64> = runs
+                    .iter()
+                    .map(|t| t.positions[turn * n + actor_idx])
+                    .collect();
+                let s = crate::stats::summarise(&values);
+                let row = ActorRow {
+                    policy: policy_id,
+                    turn,
+                    date: date.clone(),
+                    actor: &actor.id,
+                    position_mean: s.mean,
+                    position_p05: s.p05,
+                    position_p50: s.p50,
+                    position_p95: s.p95,
+                };
+                writer.serialize(row).map_err(|e| csv_err(&path, e))?;
+            }
+        }
+    }
+    writer.flush().map_err(io_err(&path))?;
+
+    let path = dir.join("affinity.csv");
+    let mut writer = csv_writer(&path)?;
+    for (slot, &policy) in batch.spec.policies.iter().enumerate() {
+        let policy_id = &scenario.policies[policy].id;
+        let runs = &batch.trajectories[slot];
+        for (when, pick) in [("start", true), ("end", false)] {
+            for (i, from) in scenario.actors.iter().enumerate() {
+                for (j, to) in scenario.actors.iter().enumerate() {
+                    if i == j {
+                        continue;
+                    }
+                    let values: Vec<f64> = runs
+                        .iter()
+                        .map(|t| {
+                            if pick {
+                                t.affinity_start[i * n + j]
+                            } else {
+                                t.affinity_end[i * n + j]
+                            }
+                        })
+                        .collect();
+                    let s = crate::stats::summarise(&values);
+                    let row = AffinityRow {
+                        policy: policy_id,
+                        when,
+                        from: &from.id,
+                        to: &to.id,
+                        mean: s.mean,
+                        p05: s.p05,
+                        p95: s.p95,
+                    };
+                    writer.serialize(row).map_err(|e| csv_err(&path, e))?;
+                }
             }
         }
     }

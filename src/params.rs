@@ -423,7 +423,9 @@ pub fn spec(param: Param) -> &'static ParamSpec {
 
 /// The parameter table as Markdown, as it appears in `docs/model.md` (a test keeps them equal).
 pub fn markdown_table() -> String {
-    let mut out = String::from("| key | default | bounds | unit | meaning | source |\n|---|---|---|---|---|---|\n");
+    let mut out = String::from(
+        "| key | default | bounds | unit | meaning | source |\n|---|---|---|---|---|---|\n",
+    );
     for spec in SPECS {
         out.push_str(&format!(
             "| `{}` | {} | [{}, {}] | {} | {} | {} |\n",
@@ -444,11 +446,16 @@ mod tests {
         let table = markdown_table();
         if std::env::var_os("ENTENTE_BLESS").is_some() && !doc.contains(&table) {
             let start = doc.find("| key | default |").expect("a table to replace");
-            let end = doc[start..].find("\n\n").map_or(doc.len(), |i| start + i + 1);
+            let end = doc[start..]
+                .find("\n\n")
+                .map_or(doc.len(), |i| start + i + 1);
             std::fs::write(path, format!("{}{}{}", &doc[..start], table, &doc[end..])).unwrap();
             return;
         }
-        assert!(doc.contains(&table), "docs/model.md's parameter table differs from params.rs (ENTENTE_BLESS=1 rewrites it)");
+        assert!(
+            doc.contains(&table),
+            "docs/model.md's parameter table differs from params.rs (ENTENTE_BLESS=1 rewrites it)"
+        );
     }
 
     #[test]

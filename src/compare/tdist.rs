@@ -103,7 +103,11 @@ fn upper_quantile(q: f64, df: f64) -> f64 {
             hi = t;
         }
         let density = t_density(t, df);
-        let mut next = if density > 0.0 { t + g / density } else { f64::NAN };
+        let mut next = if density > 0.0 {
+            t + g / density
+        } else {
+            f64::NAN
+        };
         if !(next > lo && next < hi) {
             next = 0.5 * (lo + hi);
         }
@@ -363,6 +367,10 @@ mod tests {
             let got = normal_quantile(p);
             assert!(close(got, want, 1e-14), "z({p}) = {got}, want {want}");
         }
-        assert!(close(normal_quantile(0.5 + 1e-9), 2.506_628_203_738_711_4e-9, 1e-7));
+        assert!(close(
+            normal_quantile(0.5 + 1e-9),
+            2.506_628_203_738_711_4e-9,
+            1e-7
+        ));
     }
 }

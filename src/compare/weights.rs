@@ -94,7 +94,10 @@ pub fn analyse(mean_changes: &[[f64; 5]], weights: [f64; 5], ids: &[String]) -> 
         *share /= grid_points as f64;
     }
 
-    let at_scenario: Vec<f64> = mean_changes.iter().map(|m| composite(&weights, m)).collect();
+    let at_scenario: Vec<f64> = mean_changes
+        .iter()
+        .map(|m| composite(&weights, m))
+        .collect();
     let top = best_slots(&at_scenario).first().copied();
     let flips = match top {
         Some(top) => Outcome::WEIGHED
