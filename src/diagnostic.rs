@@ -71,14 +71,29 @@ impl Diagnostic {
             let line_end = source[start..]
                 .find('\n')
                 .map_or(source.len(), |i| start + i);
-            let text = source[line_start..line_end].trim_end_matches('\r');
+            let text: Vec<char> = source[line_start..line_end]
+                .trim_end_matches('\r')
+                .chars()
+                .collect();
             let end = span.end.clamp(start, line_end);
             let width = source[start..end].chars().count().max(1);
+            // Long lines are shown as a window around the span.
+            let (first, prefix) = if col > 60 { (col - 41, "…") } else { (0, "") };
+            let last = (first + 120).min(text.len());
+            let suffix = if last < text.len() { "…" } else { "" };
+            let shown: String = text[first.min(last)..last].iter().collect();
+            let marker_col = col - 1 - first + prefix.chars().count();
+            let width = width.min(last.saturating_sub(col - 1).max(1));
             let number = line.to_string();
             let pad = " ".repeat(number.len());
             let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{number} | {text}");
-            let _ = writeln!(out, "{pad} | {}{}", " ".repeat(col - 1), "^".repeat(width));
+            let _ = writeln!(out, "{number} | {prefix}{shown}{suffix}");
+            let _ = writeln!(
+                out,
+                "{pad} | {}{}",
+                " ".repeat(marker_col),
+                "^".repeat(width)
+            );
         }
         if let Some(help) = &self.help {
             let _ = writeln!(out, "  = help: {help}");
@@ -148,6 +163,22 @@ mod tests {
             Some("aggression")
         );
         assert_eq!(suggest("zzz", ["PRK", "KOR"]), None);
+    }
+
+    #[test]
+    fn long_lines_are_windowed() {
+        let source = format!("a = [{}]\n", "1, ".repeat(500));
+        let offset = source.find(']').unwrap();
+        let text = Diagnostic::error(Some(offset..offset + 1), "x").render("f.toml", &source);
+        let shown = text.lines().nth(3).unwrap();
+        assert!(shown.chars().count() < 140, "{shown}");
+        let marker = text.lines().nth(4).unwrap();
+        let shown_chars: Vec<char> = shown.chars().collect();
+        assert_eq!(
+            shown_chars[marker.find('^').unwrap()],
+            ']',
+            "{shown}\n{marker}"
+        );
     }
 
     #[test]
