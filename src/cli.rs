@@ -4,6 +4,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
 use sha2::{Digest, Sha256};
@@ -33,6 +34,23 @@ pub enum Command {
     },
     /// Run every policy of a scenario (or those named) and write the results
     Run(RunArgs),
+    /// Run again from a results folder's manifest.json and check the results are identical
+    Rerun(RerunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RerunArgs {
+    /// A results folder written by `entente run`
+    pub results: PathBuf,
+    /// Where to write the new results [default: RESULTS-rerun]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores]; results do not depend on it
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Replace an existing results folder written by entente
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -40,8 +58,8 @@ pub struct RunArgs {
     /// Scenario file (TOML)
     pub scenario: PathBuf,
     /// Monte-Carlo runs per policy [default: the scenario's `runs`]
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_RUNS))]
-    pub runs: Option<u32>,
+    #[arg(long)]
+    pub runs: Option<u64>,
     /// Seed of the study [default: the scenario's `seed`]
     #[arg(long)]
     pub seed: Option<u64>,
@@ -59,14 +77,41 @@ pub struct RunArgs {
     pub force: bool,
 }
 
-/// A failure that ends the command with exit code 1; the text is ready to print.
+/// A failure that ends the command: the text is ready to print; `code` is the exit code (1 for
+/// bad input or failure, 130 when interrupted).
 #[derive(Debug)]
-pub struct Failure(pub String);
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(error: E) -> Failure {
-        Failure(format!("error: {error}"))
+        Failure::new(format!("error: {error}"))
     }
+}
+
+/// Set by Ctrl-C; long computations stop soon after.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Installs the Ctrl-C handler: the first press stops the run without writing results; a second
+/// press exits at once.
+pub fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        eprintln!("\ninterrupted: stopping (press Ctrl-C again to quit at once)");
+    });
 }
 
 /// Runs a parsed command line. `argv` is recorded in the manifest.
@@ -74,6 +119,7 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<(), Failure> {
     match cli.command {
         Command::Validate { files } => validate(&files),
         Command::Run(args) => run_command(args, argv),
+        Command::Rerun(args) => rerun_command(args, argv),
     }
 }
 
@@ -114,7 +160,7 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
         }
     }
     if failed > 0 {
-        return Err(Failure(format!(
+        return Err(Failure::new(format!(
             "error: {failed} of {} file{} failed validation",
             files.len(),
             if files.len() == 1 { "" } else { "s" }
@@ -124,8 +170,21 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
 }
 
 fn load_or_fail(path: &Path) -> Result<Loaded, Failure> {
-    load::load_file(path).map_err(|error| Failure(error.render(&path.display().to_string())))
+    load::load_file(path).map_err(|error| Failure::new(error.render(&path.display().to_string())))
 }
+
+/// Everything needed to run a study and write its results.
+struct Study {
+    scenario_path: PathBuf,
+    loaded: Loaded,
+    spec: BatchSpec,
+    threads: usize,
+    out: PathBuf,
+    force: bool,
+}
+
+/// Largest memory a batch may hold in trajectories, in bytes.
+const MEMORY_BUDGET: f64 = 8.0 * 1024.0 * 1024.0 * 1024.0;
 
 fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
     let loaded = load_or_fail(&args.scenario)?;
@@ -139,32 +198,88 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
     }
     let scenario = &loaded.scenario;
     let policies = select_policies(scenario, &args.policies)?;
-    let runs = args.runs.unwrap_or(scenario.runs);
+    let runs = match args.runs {
+        None => scenario.runs,
+        Some(runs) if (1..=MAX_RUNS as u64).contains(&runs) => runs as u32,
+        Some(runs) => {
+            return Err(Failure::new(format!(
+                "error: `--runs` is {runs}; it must lie in [1, {MAX_RUNS}]"
+            )));
+        }
+    };
     let seed = args.seed.unwrap_or(scenario.seed);
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |t| t as usize,
-    );
-    let out_dir = args.out.clone().unwrap_or_else(|| {
+    let out = args.out.clone().unwrap_or_else(|| {
         let stem = args
             .scenario
             .file_stem()
             .map_or("results".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("output").join(stem)
     });
-    if out_dir.exists() && !args.force {
-        return Err(output::OutputError::Exists(out_dir).into());
-    }
-
-    let spec = BatchSpec {
-        policies,
-        runs,
-        seed,
+    let study = Study {
+        scenario_path: args.scenario.clone(),
+        spec: BatchSpec {
+            policies,
+            runs,
+            seed,
+        },
+        loaded,
+        threads: threads_or_all(args.threads),
+        out,
+        force: args.force,
     };
+    let (batch, summaries) = execute(&study, argv)?;
+    let mut stdout = std::io::stdout().lock();
+    let _ = write!(
+        stdout,
+        "{}",
+        ranking_table(&study.loaded.scenario, &batch, &summaries)
+    );
+    let _ = writeln!(
+        stdout,
+        "results: {}/ (manifest.json, summary.json, timeseries.csv, runs.csv, actors.csv, affinity.csv)",
+        study.out.display()
+    );
+    Ok(())
+}
+
+fn threads_or_all(threads: Option<u32>) -> usize {
+    threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |t| t as usize,
+    )
+}
+
+/// Runs a study and writes its results folder.
+fn execute(
+    study: &Study,
+    argv: &[String],
+) -> Result<(crate::montecarlo::Batch, Vec<PolicySummary>), Failure> {
+    let scenario = &study.loaded.scenario;
+    let spec = &study.spec;
+    if study.out.exists() && !study.force {
+        return Err(output::OutputError::Exists(study.out.clone()).into());
+    }
+    // Memory: every trajectory is held until the results are written.
+    let n = scenario.actors.len() as f64;
+    let per_trajectory = 8.0
+        * ((scenario.turns as f64 + 1.0)
+            * (crate::engine::series_names(scenario).len() as f64 + n)
+            + 2.0 * n * n);
+    let needed = per_trajectory * spec.runs as f64 * spec.policies.len() as f64;
+    if needed > MEMORY_BUDGET {
+        return Err(Failure::new(format!(
+            "error: {} runs of {} policies would hold about {:.1} GiB of results in memory; the limit is {:.0} GiB\n  = help: use fewer runs (at most about {})",
+            spec.runs,
+            spec.policies.len(),
+            needed / 1024f64.powi(3),
+            MEMORY_BUDGET / 1024f64.powi(3),
+            (MEMORY_BUDGET / (per_trajectory * spec.policies.len() as f64)) as u64
+        )));
+    }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(study.threads)
         .build()?;
-    let total = runs as u64 * spec.policies.len() as u64;
+    let total = spec.runs as u64 * spec.policies.len() as u64;
     let bar = indicatif::ProgressBar::new(total);
     if std::io::stderr().is_terminal() && total >= 2000 {
         bar.set_style(
@@ -176,40 +291,178 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
     } else {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let batch = pool.install(|| montecarlo::run_batch(scenario, &spec, &|k| bar.inc(k)));
+    let batch =
+        pool.install(|| montecarlo::run_batch_until(scenario, spec, &|k| bar.inc(k), &INTERRUPTED));
     bar.finish_and_clear();
+    let Some(batch) = batch else {
+        return Err(Failure {
+            message: "interrupted: no results were written".into(),
+            code: 130,
+        });
+    };
     let summaries = summary::final_summaries(&batch);
-
     let manifest = Manifest {
         entente_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_path: args.scenario.display().to_string(),
-        scenario_sha256: sha256_hex(loaded.source.as_bytes()),
+        scenario_path: study.scenario_path.display().to_string(),
+        scenario_sha256: sha256_hex(study.loaded.source.as_bytes()),
         scenario_name: scenario.name.clone(),
-        seed,
-        runs,
+        seed: spec.seed,
+        runs: spec.runs,
         turns: scenario.turns,
         turn_months: scenario.turn_months,
         start: scenario.start.to_string(),
         focal: scenario.actors[scenario.focal].id.clone(),
         baseline: scenario.policies[scenario.baseline].id.clone(),
         policies: spec.policies.iter().map(|&p| scenario.policies[p].id.clone()).collect(),
-        threads,
+        threads: study.threads,
         command: argv.to_vec(),
         generator: "ChaCha8 (rand 0.10); run seed = splitmix64(seed ^ splitmix64(run + 0x5EED0FE17E17E)); stream 0 samples ranges, stream t+1 drives turn t".into(),
         series: batch.series.clone(),
     };
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err(Failure {
+            message: "interrupted: no results were written".into(),
+            code: 130,
+        });
+    }
     output::write_results(
-        &out_dir, args.force, scenario, &batch, &summaries, &manifest,
+        &study.out,
+        study.force,
+        scenario,
+        &batch,
+        &summaries,
+        &manifest,
     )?;
+    Ok((batch, summaries))
+}
 
+/// The files whose bytes must be identical when a run is repeated.
+pub const REPRODUCIBLE_FILES: &[&str] = &[
+    "summary.json",
+    "timeseries.csv",
+    "runs.csv",
+    "actors.csv",
+    "affinity.csv",
+];
+
+fn rerun_command(args: RerunArgs, argv: &[String]) -> Result<(), Failure> {
+    let manifest_path = args.results.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+        Failure::new(format!(
+            "error: cannot read `{}`: {e}",
+            manifest_path.display()
+        ))
+    })?;
+    let manifest: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        Failure::new(format!(
+            "error: `{}` is not valid JSON: {e}",
+            manifest_path.display()
+        ))
+    })?;
+    let field = |key: &str| -> Result<&serde_json::Value, Failure> {
+        manifest.get(key).ok_or_else(|| {
+            Failure::new(format!(
+                "error: `{}` has no `{key}`",
+                manifest_path.display()
+            ))
+        })
+    };
+    let scenario_path = PathBuf::from(field("scenario_path")?.as_str().unwrap_or_default());
+    let expected_sha = field("scenario_sha256")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let seed = field("seed")?
+        .as_u64()
+        .ok_or_else(|| Failure::new("error: `seed` in the manifest is not an integer"))?;
+    let runs = field("runs")?
+        .as_u64()
+        .filter(|r| (1..=MAX_RUNS as u64).contains(r))
+        .ok_or_else(|| {
+            Failure::new("error: `runs` in the manifest is not a valid number of runs")
+        })? as u32;
+    let policy_ids: Vec<String> = field("policies")?
+        .as_array()
+        .map(|ids| {
+            ids.iter()
+                .filter_map(|id| id.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let loaded = load::load_file(&scenario_path).map_err(|error| {
+        Failure::new(format!(
+            "{}\n  = help: the manifest names `{}`; run `entente rerun` from the folder the original run was started in",
+            error.render(&scenario_path.display().to_string()).trim_end(),
+            scenario_path.display()
+        ))
+    })?;
+    let actual_sha = sha256_hex(loaded.source.as_bytes());
+    if actual_sha != expected_sha {
+        return Err(Failure::new(format!(
+            "error: `{}` changed since the run (SHA-256 {actual_sha}, manifest {expected_sha}); the results cannot be reproduced from it",
+            scenario_path.display()
+        )));
+    }
+    let mut policies = Vec::new();
+    for id in &policy_ids {
+        match loaded.scenario.policy_index(id) {
+            Some(idx) => policies.push(idx),
+            None => {
+                return Err(Failure::new(format!(
+                    "error: policy `{id}` of the manifest is not in the scenario"
+                )));
+            }
+        }
+    }
+    let out = args.out.clone().unwrap_or_else(|| {
+        let mut name = args
+            .results
+            .file_name()
+            .map_or("results".into(), |n| n.to_os_string());
+        name.push("-rerun");
+        args.results.with_file_name(name)
+    });
+    let study = Study {
+        scenario_path,
+        loaded,
+        spec: BatchSpec {
+            policies,
+            runs,
+            seed,
+        },
+        threads: threads_or_all(args.threads),
+        out,
+        force: args.force,
+    };
+    execute(&study, argv)?;
+    let mut differ = Vec::new();
+    for file in REPRODUCIBLE_FILES {
+        let before = std::fs::read(args.results.join(file));
+        let after = std::fs::read(study.out.join(file));
+        match (before, after) {
+            (Ok(a), Ok(b)) if a == b => {}
+            (Err(_), _) => differ.push(format!("{file} (missing in the original folder)")),
+            _ => differ.push(file.to_string()),
+        }
+    }
     let mut stdout = std::io::stdout().lock();
-    let _ = write!(stdout, "{}", ranking_table(scenario, &batch, &summaries));
-    let _ = writeln!(
-        stdout,
-        "results: {}/ (manifest.json, summary.json, timeseries.csv, runs.csv, actors.csv, affinity.csv)",
-        out_dir.display()
-    );
-    Ok(())
+    if differ.is_empty() {
+        let _ = writeln!(
+            stdout,
+            "reproduced: {} are byte-identical in `{}` and `{}`",
+            REPRODUCIBLE_FILES.join(", "),
+            args.results.display(),
+            study.out.display()
+        );
+        Ok(())
+    } else {
+        Err(Failure::new(format!(
+            "error: the rerun in `{}` differs from `{}` in {}",
+            study.out.display(),
+            args.results.display(),
+            differ.join(", ")
+        )))
+    }
 }
 
 fn select_policies(scenario: &Scenario, names: &[String]) -> Result<Vec<usize>, Failure> {
@@ -236,7 +489,7 @@ fn select_policies(scenario: &Scenario, names: &[String]) -> Result<Vec<usize>, 
                             .join(", ")
                     ),
                 };
-                return Err(Failure(format!(
+                return Err(Failure::new(format!(
                     "error: unknown policy `{name}` in `--policy`\n  = help: {hint}"
                 )));
             }

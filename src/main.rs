@@ -7,11 +7,12 @@ use clap::Parser;
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let cli = entente::cli::Cli::parse();
+    entente::cli::install_interrupt_handler();
     match entente::cli::run(cli, &argv) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("{}", failure.0.trim_end());
-            ExitCode::from(1)
+            eprintln!("{}", failure.message.trim_end());
+            ExitCode::from(failure.code)
         }
     }
 }

@@ -5,6 +5,8 @@
 //! run come from the policies alone. Runs are computed in parallel and collected in run order, so
 //! the results do not depend on the number of threads.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 
 use crate::engine::{self, RunSpec, Trajectory};
@@ -42,12 +44,27 @@ impl Batch {
 /// Runs every policy of `spec` for every run. `progress` is called after each finished run, from
 /// any thread, with the number of policy-runs it completed.
 pub fn run_batch(scenario: &Scenario, spec: &BatchSpec, progress: &(dyn Fn(u64) + Sync)) -> Batch {
+    let never = AtomicBool::new(false);
+    run_batch_until(scenario, spec, progress, &never).expect("never cancelled")
+}
+
+/// As [`run_batch`], but returns `None` soon after `cancel` becomes true: runs not yet started are
+/// skipped, and no partial batch is returned.
+pub fn run_batch_until(
+    scenario: &Scenario,
+    spec: &BatchSpec,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Option<Batch> {
     let run_seeds: Vec<u64> = (0..spec.runs as u64)
         .map(|r| rng::run_seed(spec.seed, r))
         .collect();
     let per_run: Vec<Vec<Trajectory>> = run_seeds
         .par_iter()
         .map(|&run_seed| {
+            if cancel.load(Ordering::Relaxed) {
+                return Vec::new();
+            }
             let sampled = scenario.sample(&mut rng::sample_rng(run_seed));
             let out: Vec<Trajectory> = spec
                 .policies
@@ -58,6 +75,9 @@ pub fn run_batch(scenario: &Scenario, spec: &BatchSpec, progress: &(dyn Fn(u64) 
             out
         })
         .collect();
+    if cancel.load(Ordering::Relaxed) {
+        return None;
+    }
     let mut trajectories: Vec<Vec<Trajectory>> = spec
         .policies
         .iter()
@@ -68,10 +88,10 @@ pub fn run_batch(scenario: &Scenario, spec: &BatchSpec, progress: &(dyn Fn(u64) 
             trajectories[slot].push(trajectory);
         }
     }
-    Batch {
+    Some(Batch {
         spec: spec.clone(),
         run_seeds,
         series: engine::series_names(scenario),
         trajectories,
-    }
+    })
 }

@@ -398,7 +398,15 @@ fn toml_diagnostic(error: &toml::de::Error) -> Diagnostic {
                 "a boolean" | "bool" => "`true` or `false`",
                 other => other,
             };
-            diagnostic.message = format!("wrong type: found {found}, expected {expected}");
+            diagnostic.message = match found
+                .strip_prefix("integer `")
+                .and_then(|rest| rest.split_once('`'))
+            {
+                Some((digits, _)) if expected == "an integer" || expected == "a number" => {
+                    format!("integer `{digits}` is too large")
+                }
+                _ => format!("wrong type: found {found}, expected {expected}"),
+            };
         }
     }
     if let Some(rest) = message.strip_prefix("missing field `") {

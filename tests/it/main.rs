@@ -6,10 +6,12 @@
 //! - `determinism`: same scenario and seed give byte-identical results, whatever the threads.
 //! - `scenarios`: every file in `scenarios/` validates and runs.
 //! - `invariants`: property tests of the engine's invariants over random scenarios.
+//! - `robustness`: limits, fuzzing (proptest) and the regression corpus, interrupts, rerun.
 
 mod cli;
 mod determinism;
 mod invariants;
+mod robustness;
 mod scenarios;
 mod support;
 mod validation;
