@@ -540,7 +540,7 @@ impl<'a> Simulation<'a> {
                 continue;
             }
             self.world.treaty_activated[k] = true;
-            let credibility = treaty.credibility.v();
+            let credibility = scenario.credibility(k);
             for (idx, &party) in treaty.parties.iter().enumerate() {
                 let honoured = self.scratch.uniform_honour[k][idx] < credibility;
                 for &other in &treaty.parties {
@@ -635,9 +635,7 @@ impl<'a> Simulation<'a> {
             }
             x += anchor * (self.initial.position[i] - x);
             x += self.scratch.position_delta[i];
-            x += scenario.actors[i].doctrine.position_volatility.v()
-                * m.sqrt()
-                * self.scratch.normals_position[i];
+            x += scenario.position_volatility(i) * m.sqrt() * self.scratch.normals_position[i];
             next[i] = x.clamp(-10.0, 10.0);
         }
         self.world.position = next;
@@ -663,7 +661,7 @@ impl<'a> Simulation<'a> {
             .map(|i| {
                 (0..n)
                     .filter(|&j| j != i)
-                    .map(|j| scenario.relations.proximity[i * n + j].v())
+                    .map(|j| scenario.proximity(i, j))
                     .sum::<f64>()
                     .max(1e-12)
             })
@@ -724,11 +722,11 @@ impl<'a> Simulation<'a> {
             w.effective_power[i] = power;
         }
         let mut non_aggression = vec![1.0; n * n];
-        for treaty in &scenario.treaties {
+        for (k, treaty) in scenario.treaties.iter().enumerate() {
             if turn < treaty.in_force_turn {
                 continue;
             }
-            let credibility = treaty.credibility.v();
+            let credibility = scenario.credibility(k);
             for &i in &treaty.parties {
                 for &j in &treaty.parties {
                     if i == j {
@@ -754,10 +752,7 @@ impl<'a> Simulation<'a> {
                 let (pi, pj) = (w.effective_power[i], w.effective_power[j]);
                 let relative = if pi + pj > 0.0 { pj / (pi + pj) } else { 0.0 };
                 let hostility = (-w.affinity[j * n + i]).max(0.0);
-                w.threat[ij] = relative
-                    * hostility
-                    * scenario.relations.proximity[ij].v()
-                    * non_aggression[ij];
+                w.threat[ij] = relative * hostility * scenario.proximity(i, j) * non_aggression[ij];
             }
         }
     }
@@ -827,11 +822,9 @@ impl<'a> Simulation<'a> {
                     * enforce_j;
                 let sanction_level = sanction_ij.max(sanction_ji);
                 let sanction0 = 0.0; // sanctions in force at the start are in the observed trade
-                let politicisation = scenario.actors[i]
-                    .doctrine
-                    .trade_politicisation
-                    .v()
-                    .max(scenario.actors[j].doctrine.trade_politicisation.v());
+                let politicisation = scenario
+                    .trade_politicisation(i)
+                    .max(scenario.trade_politicisation(j));
                 let mean_affinity = 0.5 * (w.affinity[ij] + w.affinity[ji]);
                 let mean_affinity0 = 0.5 * (self.initial.affinity[ij] + self.initial.affinity[ji]);
                 let gdp_ratio = (w.gdp[i] * w.gdp[j]) / (self.initial.gdp[i] * self.initial.gdp[j]);
@@ -875,7 +868,7 @@ impl<'a> Simulation<'a> {
                 h.incident_dispersion.v(),
             ) as f64;
             let next = tension
-                + reversion * (h.baseline_tension.v() - tension)
+                + reversion * (scenario.baseline_tension(t) - tension)
                 + h.incident_tension.v() * incidents
                 + self.scratch.tension_delta[t];
             self.world.tension[t] = next.clamp(0.0, 1.0);
@@ -966,7 +959,7 @@ impl<'a> Simulation<'a> {
         };
         let exposure: f64 = (0..n)
             .filter(|&j| j != focal)
-            .map(|j| scenario.relations.proximity[focal * n + j].v())
+            .map(|j| scenario.proximity(focal, j))
             .sum();
         let security = if exposure > 0.0 {
             1.0 - self.focal_threat() / exposure

@@ -97,10 +97,11 @@ pub struct Doctrine {
     /// In [0, 1]: weight of others' positions in its own (s in Friedkin-Johnsen), scaling
     /// the model's `position_influence`.
     pub susceptibility: Num,
-    /// SD per month of its random position moves.
-    pub position_volatility: Num,
-    /// Semi-elasticity of its trade with respect to affinity.
-    pub trade_politicisation: Num,
+    /// SD per month of its random position moves; `None`: the model's `position_volatility`.
+    pub position_volatility: Option<Num>,
+    /// Semi-elasticity of its trade with respect to affinity; `None`: the model's
+    /// `trade_affinity_semielasticity`.
+    pub trade_politicisation: Option<Num>,
     /// Actors whose arms customers it punishes with secondary sanctions.
     pub secondary_sanctions: Vec<usize>,
 }
@@ -114,8 +115,11 @@ pub struct Relations {
     /// Affinity of i toward j, in [-1, 1] (directed); `None`: derived from the sampled positions
     /// as `affinity_intercept - affinity_distance_slope * |x_i - x_j|`.
     pub affinity: Vec<Option<Num>>,
-    /// Proximity in [0, 1] (symmetric): how much power projected between i and j keeps.
-    pub proximity: Vec<Num>,
+    /// Proximity in [0, 1] (symmetric): how much power projected between i and j keeps; `None`:
+    /// the model's `default_proximity`.
+    pub proximity: Vec<Option<Num>>,
+    /// Whether j's affinity toward i is the same number as i's toward j (one draw for both).
+    pub affinity_mirrored: Vec<bool>,
     /// Whether a trade agreement is in force at the start (symmetric).
     pub agreement: Vec<bool>,
 }
@@ -156,7 +160,8 @@ pub struct Treaty {
     pub parties: Vec<usize>,
     /// Turn from which the treaty is in force (0 if before the start).
     pub in_force_turn: u32,
-    pub credibility: Num,
+    /// `None`: the model's `treaty_credibility`.
+    pub credibility: Option<Num>,
     /// When the obligation activates; `None`: a crisis in a theatre where a party is on a side.
     pub activation: Option<Condition>,
     pub source: Option<String>,
@@ -170,7 +175,8 @@ pub struct Theatre {
     pub side_a: Vec<usize>,
     pub side_b: Vec<usize>,
     pub initial_tension: Num,
-    pub baseline_tension: Num,
+    /// `None`: the initial tension (the same draw).
+    pub baseline_tension: Option<Num>,
     pub reversion: Num,
     pub crisis_threshold: Num,
     pub incident_rate_calm: Num,
@@ -431,6 +437,48 @@ impl Scenario {
         self.params[param as usize].v()
     }
 
+    /// Proximity of a pair (after sampling).
+    pub fn proximity(&self, i: usize, j: usize) -> f64 {
+        let relations = &self.relations;
+        relations.proximity[relations.idx(i, j)]
+            .as_ref()
+            .map_or_else(|| self.param(Param::DefaultProximity), Num::v)
+    }
+
+    /// Credibility of a treaty (after sampling).
+    pub fn credibility(&self, treaty: usize) -> f64 {
+        self.treaties[treaty]
+            .credibility
+            .as_ref()
+            .map_or_else(|| self.param(Param::TreatyCredibility), Num::v)
+    }
+
+    /// Baseline tension of a theatre (after sampling).
+    pub fn baseline_tension(&self, theatre: usize) -> f64 {
+        let h = &self.theatres[theatre];
+        h.baseline_tension
+            .as_ref()
+            .map_or_else(|| h.initial_tension.v(), Num::v)
+    }
+
+    /// Monthly SD of an actor's position moves (after sampling).
+    pub fn position_volatility(&self, actor: usize) -> f64 {
+        self.actors[actor]
+            .doctrine
+            .position_volatility
+            .as_ref()
+            .map_or_else(|| self.param(Param::PositionVolatility), Num::v)
+    }
+
+    /// An actor's trade politicisation (after sampling).
+    pub fn trade_politicisation(&self, actor: usize) -> f64 {
+        self.actors[actor]
+            .doctrine
+            .trade_politicisation
+            .as_ref()
+            .map_or_else(|| self.param(Param::TradeAffinitySemielasticity), Num::v)
+    }
+
     /// The date at which turn `turn` starts.
     pub fn turn_date(&self, turn: u32) -> Date {
         self.start.add_months(turn * self.turn_months)
@@ -453,6 +501,19 @@ impl Scenario {
     pub fn sample(&self, rng: &mut SimRng) -> Scenario {
         let mut out = self.clone();
         out.for_each_num_mut(|num| num.sample(rng));
+        // Symmetric quantities were drawn once, for the lower-index direction.
+        let relations = &mut out.relations;
+        let n = relations.n;
+        for i in 0..n {
+            for j in (i + 1)..n {
+                let (ij, ji) = (i * n + j, j * n + i);
+                relations.trade[ji] = relations.trade[ij].clone();
+                relations.proximity[ji] = relations.proximity[ij].clone();
+                if relations.affinity_mirrored[ij] {
+                    relations.affinity[ji] = relations.affinity[ij].clone();
+                }
+            }
+        }
         out
     }
 
@@ -479,26 +540,47 @@ impl Scenario {
             f(&mut doctrine.balancing);
             f(&mut doctrine.sanction_enforcement);
             f(&mut doctrine.susceptibility);
-            f(&mut doctrine.position_volatility);
-            f(&mut doctrine.trade_politicisation);
+            if let Some(num) = &mut doctrine.position_volatility {
+                f(num);
+            }
+            if let Some(num) = &mut doctrine.trade_politicisation {
+                f(num);
+            }
             for action in &mut actor.actions {
                 f(&mut action.intensity);
             }
         }
+        // Symmetric quantities are visited once per pair (the lower-index direction); mirrored
+        // affinities likewise.
         let relations = &mut self.relations;
-        for idx in 0..relations.trade.len() {
-            f(&mut relations.trade[idx]);
-            if let Some(affinity) = &mut relations.affinity[idx] {
-                f(affinity);
+        let n = relations.n;
+        for i in 0..n {
+            for j in 0..n {
+                let idx = i * n + j;
+                if i < j {
+                    f(&mut relations.trade[idx]);
+                    if let Some(proximity) = &mut relations.proximity[idx] {
+                        f(proximity);
+                    }
+                }
+                let mirrored = i > j && relations.affinity_mirrored[j * n + i];
+                if i != j && !mirrored {
+                    if let Some(affinity) = &mut relations.affinity[idx] {
+                        f(affinity);
+                    }
+                }
             }
-            f(&mut relations.proximity[idx]);
         }
         for treaty in &mut self.treaties {
-            f(&mut treaty.credibility);
+            if let Some(num) = &mut treaty.credibility {
+                f(num);
+            }
         }
         for theatre in &mut self.theatres {
             f(&mut theatre.initial_tension);
-            f(&mut theatre.baseline_tension);
+            if let Some(num) = &mut theatre.baseline_tension {
+                f(num);
+            }
             f(&mut theatre.reversion);
             f(&mut theatre.crisis_threshold);
             f(&mut theatre.incident_rate_calm);
@@ -539,4 +621,47 @@ fn effect_nums(effect: &mut Effect, f: &mut impl FnMut(&mut Num)) {
 /// Default model parameters (no overrides).
 pub fn default_params() -> Vec<Num> {
     SPECS.iter().map(|spec| Num::point(spec.default)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_draw_per_range_whatever_the_copies() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/small.toml"
+        ))
+        .unwrap();
+        let text = text.replace(
+            "trade = { value = 5e10, source = \"test\" }",
+            "trade = { low = 1e10, high = 9e10, source = \"test\" }",
+        );
+        let text = text.replace("proximity = 0.4", "proximity = { low = 0.1, high = 0.9 }");
+        let scenario = load::load_str(&text).unwrap().scenario;
+        for run in 0..20 {
+            let sampled = scenario.sample(&mut crate::rng::sample_rng(run));
+            let r = &sampled.relations;
+            let (ab, ba) = (r.idx(0, 1), r.idx(1, 0));
+            assert_eq!(r.trade[ab].v(), r.trade[ba].v());
+            assert_eq!(sampled.proximity(0, 1), sampled.proximity(1, 0));
+            // AAA-CCC affinity is one range for both directions: one draw.
+            let (ac, ca) = (r.idx(0, 2), r.idx(2, 0));
+            assert_eq!(
+                r.affinity[ac].as_ref().unwrap().v(),
+                r.affinity[ca].as_ref().unwrap().v()
+            );
+            // The strait's baseline tension defaults to its (sampled) initial tension.
+            assert_eq!(
+                sampled.baseline_tension(0),
+                sampled.theatres[0].initial_tension.v()
+            );
+            assert!(!sampled.has_ranges());
+        }
+        // BBB-CCC affinity has its own reverse: two numbers.
+        let r = &scenario.relations;
+        assert_eq!(r.affinity[r.idx(1, 2)].as_ref().unwrap().v(), -0.8);
+        assert_eq!(r.affinity[r.idx(2, 1)].as_ref().unwrap().v(), -0.9);
+    }
 }

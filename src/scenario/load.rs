@@ -815,7 +815,6 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
         params[spec.param as usize] =
             cx.num(value, &format!("model.{}", spec.key), spec.min, spec.max);
     }
-    let param_default = |p: Param| params::spec(p).default;
 
     // Actors.
     let mut actors = Vec::new();
@@ -918,20 +917,14 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
                 1.0,
                 1.0,
             ),
-            position_volatility: cx.opt_num(
-                &d.position_volatility,
-                &place("doctrine.position_volatility"),
-                0.0,
-                1.0,
-                params[Param::PositionVolatility as usize].mid(),
-            ),
-            trade_politicisation: cx.opt_num(
-                &d.trade_politicisation,
-                &place("doctrine.trade_politicisation"),
-                0.0,
-                5.0,
-                params[Param::TradeAffinitySemielasticity as usize].mid(),
-            ),
+            position_volatility: d
+                .position_volatility
+                .as_ref()
+                .map(|raw| cx.num(raw, &place("doctrine.position_volatility"), 0.0, 1.0)),
+            trade_politicisation: d
+                .trade_politicisation
+                .as_ref()
+                .map(|raw| cx.num(raw, &place("doctrine.trade_politicisation"), 0.0, 5.0)),
             secondary_sanctions: d.secondary_sanctions.as_ref().map_or(Vec::new(), |ids| {
                 cx.actors(ids, &place("doctrine.secondary_sanctions"))
             }),
@@ -968,7 +961,8 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
         n,
         trade: vec![Num::point(0.0); n * n],
         affinity: vec![None; n * n],
-        proximity: vec![params[Param::DefaultProximity as usize].clone(); n * n],
+        proximity: vec![None; n * n],
+        affinity_mirrored: vec![false; n * n],
         agreement: vec![false; n * n],
     };
     let mut seen_pairs = HashSet::new();
@@ -1028,6 +1022,8 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
             let value = cx.num(affinity, &place("affinity"), -1.0, 1.0);
             relations.affinity[ij] = Some(value.clone());
             relations.affinity[ji] = Some(value);
+            relations.affinity_mirrored[ij] = r.affinity_reverse.is_none();
+            relations.affinity_mirrored[ji] = r.affinity_reverse.is_none();
         }
         if let Some(back) = &r.affinity_reverse {
             if r.affinity.is_none() {
@@ -1041,8 +1037,8 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
         }
         if let Some(proximity) = &r.proximity {
             let value = cx.num(proximity, &place("proximity"), 0.0, 1.0);
-            relations.proximity[ij] = value.clone();
-            relations.proximity[ji] = value;
+            relations.proximity[ij] = Some(value.clone());
+            relations.proximity[ji] = Some(value);
         }
         if r.trade_agreement == Some(true) {
             relations.agreement[ij] = true;
@@ -1092,18 +1088,10 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
             TreatyKindFile::NonAggression => TreatyKind::NonAggression,
             TreatyKindFile::Consultation => TreatyKind::Consultation,
         };
-        let credibility = cx.opt_num(
-            &t.credibility,
-            &place("credibility"),
-            0.0,
-            1.0,
-            param_default(Param::TreatyCredibility),
-        );
-        let credibility = if t.credibility.is_none() {
-            params[Param::TreatyCredibility as usize].clone()
-        } else {
-            credibility
-        };
+        let credibility = t
+            .credibility
+            .as_ref()
+            .map(|raw| cx.num(raw, &place("credibility"), 0.0, 1.0));
         let activation = t
             .activation
             .as_ref()
@@ -1146,10 +1134,10 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
             );
         }
         let initial_tension = cx.num(&t.initial_tension, &place("initial_tension"), 0.0, 1.0);
-        let baseline_tension = match &t.baseline_tension {
-            Some(raw) => cx.num(raw, &place("baseline_tension"), 0.0, 1.0),
-            None => initial_tension.clone(),
-        };
+        let baseline_tension = t
+            .baseline_tension
+            .as_ref()
+            .map(|raw| cx.num(raw, &place("baseline_tension"), 0.0, 1.0));
         theatres.push(Theatre {
             id: t.id.get_ref().clone(),
             name: t.name.clone(),
@@ -1416,8 +1404,8 @@ fn placeholder_actor(id: &str, kind: ActorKind) -> Actor {
             balancing: zero.clone(),
             sanction_enforcement: zero.clone(),
             susceptibility: zero.clone(),
-            position_volatility: zero.clone(),
-            trade_politicisation: zero,
+            position_volatility: None,
+            trade_politicisation: None,
             secondary_sanctions: Vec::new(),
         },
         actions: Vec::new(),
