@@ -136,9 +136,10 @@ fn validate(files: &[PathBuf]) -> Result<(), Failure> {
                 let s = &loaded.scenario;
                 let _ = writeln!(
                     stdout,
-                    "{display}: ok ({} actors, {} policies, {} turns; {} warning{})",
+                    "{display}: ok ({} actors, {} polic{}, {} turns; {} warning{})",
                     s.actors.len(),
                     s.policies.len(),
+                    if s.policies.len() == 1 { "y" } else { "ies" },
                     s.turns,
                     loaded.warnings.len(),
                     if loaded.warnings.len() == 1 { "" } else { "s" }

@@ -64,7 +64,14 @@ impl Diagnostic {
         let mut out = String::new();
         let (line, col) = self.line_col(source);
         let _ = writeln!(out, "{label}: {}", self.message);
-        let _ = writeln!(out, "  --> {path}:{line}:{col}");
+        match self.span {
+            Some(_) => {
+                let _ = writeln!(out, "  --> {path}:{line}:{col}");
+            }
+            None => {
+                let _ = writeln!(out, "  --> {path}");
+            }
+        }
         if let Some(span) = &self.span {
             let start = span.start.min(source.len());
             let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);

@@ -116,6 +116,15 @@ pub struct Simulation<'a> {
     partners: Vec<usize>,
     out: Trajectory,
     initial_outcomes: [f64; 5],
+    /// Each actor's weighted mean of partners' positions minus its own, at the start: the
+    /// influence term is measured from this calibrated gap, so that the starting positions are at
+    /// rest when nothing changes.
+    initial_pull_gap: Vec<f64>,
+    /// Proximity of every pair and each actor's total proximity (for normalising threat).
+    proximity: Vec<f64>,
+    proximity_total: Vec<f64>,
+    /// Each theatre's exposure of the focal actor: mean proximity to the theatre's parties.
+    theatre_exposure: Vec<f64>,
     /// Scratch buffers reused every turn.
     scratch: Scratch,
 }
@@ -137,6 +146,7 @@ struct Scratch {
     uniform_honour: Vec<Vec<f64>>,
     uniform_secondary: Vec<f64>,
     affinity_next: Vec<f64>,
+    position_next: Vec<f64>,
 }
 
 impl<'a> Simulation<'a> {
@@ -205,8 +215,50 @@ impl<'a> Simulation<'a> {
             partners,
             out,
             initial_outcomes: [0.0; 5],
+            initial_pull_gap: Vec::new(),
+            proximity: Vec::new(),
+            proximity_total: Vec::new(),
+            theatre_exposure: Vec::new(),
             scratch: Scratch::default(),
         };
+        simulation.proximity = (0..n * n)
+            .map(|idx| {
+                if idx / n == idx % n {
+                    0.0
+                } else {
+                    scenario.proximity(idx / n, idx % n)
+                }
+            })
+            .collect();
+        simulation.proximity_total = (0..n)
+            .map(|i| simulation.proximity[i * n..(i + 1) * n].iter().sum())
+            .collect();
+        let focal = scenario.focal;
+        simulation.theatre_exposure = scenario
+            .theatres
+            .iter()
+            .map(|h| {
+                let parties: Vec<usize> = h
+                    .side_a
+                    .iter()
+                    .chain(&h.side_b)
+                    .copied()
+                    .filter(|&k| k != focal)
+                    .collect();
+                if h.involves(focal) {
+                    1.0
+                } else if parties.is_empty() {
+                    0.0
+                } else {
+                    parties
+                        .iter()
+                        .map(|&k| simulation.proximity[focal * n + k])
+                        .sum::<f64>()
+                        / parties.len() as f64
+                }
+            })
+            .collect();
+        simulation.initial_pull_gap = (0..n).map(|i| simulation.pull_gap(i)).collect();
         simulation.refresh_threat(0);
         for (t, theatre) in scenario.theatres.iter().enumerate() {
             let crisis = simulation.world.tension[t] >= theatre.crisis_threshold.v();
@@ -449,6 +501,11 @@ impl<'a> Simulation<'a> {
                 s.affinity_delta[at] += p(Param::DefenceCooperationEffect) * intensity * m;
                 s.defence_tie[at] = s.defence_tie[at].max(intensity);
                 s.defence_tie[ta] = s.defence_tie[ta].max(intensity);
+                for (t, h) in scenario.theatres.iter().enumerate() {
+                    if h.involves(target) && !h.involves(actor) {
+                        s.tension_delta[t] += 0.5 * p(Param::PressureTension) * intensity * m;
+                    }
+                }
                 for k in 0..n {
                     let hostility = -a[k * n + target];
                     if k != actor && k != target && hostility > 0.0 {
@@ -471,9 +528,19 @@ impl<'a> Simulation<'a> {
             ActionKind::Sanction => {
                 s.sanction_action[at] = s.sanction_action[at].max(intensity);
                 s.affinity_delta[ta] -= p(Param::SanctionAffinityHit) * intensity * m;
+                for (t, h) in scenario.theatres.iter().enumerate() {
+                    if h.involves(target) && !h.involves(actor) {
+                        s.tension_delta[t] += p(Param::PressureTension) * intensity * m;
+                    }
+                }
             }
             ActionKind::Condemn => {
                 s.affinity_delta[ta] -= p(Param::CondemnAffinityHit) * intensity * m;
+                for (t, h) in scenario.theatres.iter().enumerate() {
+                    if h.involves(target) && !h.involves(actor) {
+                        s.tension_delta[t] += p(Param::PressureTension) * intensity * m;
+                    }
+                }
                 for k in 0..n {
                     let hostility = -a[k * n + target];
                     if k != actor && k != target && hostility > 0.0 {
@@ -510,8 +577,25 @@ impl<'a> Simulation<'a> {
             regard / side.len().max(1) as f64
         };
         let acceptability = mean_regard(&h.side_a).min(mean_regard(&h.side_b));
-        self.scratch.tension_delta[theatre] -=
-            scenario.param(Param::MediationEffect) * intensity * standing * acceptability * m;
+        // Leverage: the mediator's capability against the mean capability of the parties.
+        let parties: Vec<usize> = h.side_a.iter().chain(&h.side_b).copied().collect();
+        let party_capability = parties
+            .iter()
+            .map(|&k| self.world.capability[k])
+            .sum::<f64>()
+            / parties.len().max(1) as f64;
+        let own = self.world.capability[actor];
+        let leverage = if own + party_capability > 0.0 {
+            own / (own + party_capability)
+        } else {
+            0.0
+        };
+        self.scratch.tension_delta[theatre] -= scenario.param(Param::MediationEffect)
+            * intensity
+            * standing
+            * acceptability
+            * leverage
+            * m;
         // A mediator also engages each side, at half intensity.
         for &k in h.side_a.iter().chain(&h.side_b) {
             if k != actor {
@@ -541,8 +625,10 @@ impl<'a> Simulation<'a> {
             }
             self.world.treaty_activated[k] = true;
             let credibility = scenario.credibility(k);
+            let mut any_honoured = false;
             for (idx, &party) in treaty.parties.iter().enumerate() {
                 let honoured = self.scratch.uniform_honour[k][idx] < credibility;
+                any_honoured |= honoured;
                 for &other in &treaty.parties {
                     if other == party {
                         continue;
@@ -555,11 +641,13 @@ impl<'a> Simulation<'a> {
                             scenario.param(Param::BetrayalPenalty);
                     }
                 }
-                if honoured && matches!(treaty.kind, TreatyKind::Defence | TreatyKind::Offence) {
-                    for (t, h) in scenario.theatres.iter().enumerate() {
-                        if self.world.crisis[t] && treaty.parties.iter().any(|&p| h.involves(p)) {
-                            self.scratch.tension_delta[t] += scenario.param(Param::HonourTension);
-                        }
+            }
+            // A defence or offence obligation that is honoured widens the crises it concerns:
+            // once per treaty, however many parties honour it.
+            if any_honoured && matches!(treaty.kind, TreatyKind::Defence | TreatyKind::Offence) {
+                for (t, h) in scenario.theatres.iter().enumerate() {
+                    if self.world.crisis[t] && treaty.parties.iter().any(|&p| h.involves(p)) {
+                        self.scratch.tension_delta[t] += scenario.param(Param::HonourTension);
                     }
                 }
             }
@@ -602,43 +690,54 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// Weighted mean of `i`'s partners' positions minus its own (0 if it likes no one).
+    fn pull_gap(&self, i: usize) -> f64 {
+        let n = self.world.n;
+        let w = &self.world;
+        let row = i * n..(i + 1) * n;
+        let total_trade: f64 = w.trade[row].iter().sum();
+        let (mut weight_sum, mut weighted) = (0.0, 0.0);
+        for j in 0..n {
+            if j == i {
+                continue;
+            }
+            let liking = w.affinity[i * n + j].max(0.0);
+            let dependence = if total_trade > 0.0 {
+                w.trade[i * n + j] / total_trade
+            } else {
+                0.0
+            };
+            let weight = liking * 0.5 * (dependence + 1.0 / (n - 1) as f64);
+            weight_sum += weight;
+            weighted += weight * w.position[j];
+        }
+        if weight_sum > 0.0 {
+            weighted / weight_sum - w.position[i]
+        } else {
+            0.0
+        }
+    }
+
     fn update_positions(&mut self) {
         let scenario = self.scenario;
         let n = self.world.n;
         let m = scenario.turn_months as f64;
         let anchor = 1.0 - (1.0 - scenario.param(Param::PositionAnchor)).powf(m);
         let influence = scenario.param(Param::PositionInfluence);
-        let w = &self.world;
-        let mut next = w.position.clone();
+        let mut next = std::mem::take(&mut self.scratch.position_next);
+        next.clear();
         for i in 0..n {
-            let total_trade: f64 = (0..n).map(|j| w.trade[i * n + j]).sum();
-            let (mut weight_sum, mut weighted) = (0.0, 0.0);
-            for j in 0..n {
-                if j == i {
-                    continue;
-                }
-                let liking = w.affinity[i * n + j].max(0.0);
-                let dependence = if total_trade > 0.0 {
-                    w.trade[i * n + j] / total_trade
-                } else {
-                    0.0
-                };
-                let weight = liking * 0.5 * (dependence + 1.0 / (n - 1) as f64);
-                weight_sum += weight;
-                weighted += weight * w.position[j];
-            }
             let susceptibility = scenario.actors[i].doctrine.susceptibility.v();
             let pull = 1.0 - (1.0 - influence * susceptibility).powf(m);
-            let mut x = w.position[i];
-            if weight_sum > 0.0 {
-                x += pull * (weighted / weight_sum - x);
-            }
+            let mut x = self.world.position[i];
+            x += pull * (self.pull_gap(i) - self.initial_pull_gap[i]);
             x += anchor * (self.initial.position[i] - x);
             x += self.scratch.position_delta[i];
             x += scenario.position_volatility(i) * m.sqrt() * self.scratch.normals_position[i];
-            next[i] = x.clamp(-10.0, 10.0);
+            next.push(x.clamp(-10.0, 10.0));
         }
-        self.world.position = next;
+        std::mem::swap(&mut self.world.position, &mut next);
+        self.scratch.position_next = next;
     }
 
     fn update_affinity(&mut self) {
@@ -788,6 +887,11 @@ impl<'a> Simulation<'a> {
                 let (ij, ji) = (i * n + j, j * n + i);
                 // Trade-deal progress and entry into force.
                 let deal = s.deal_action[ij];
+                if deal == 0.0 && w.deal_in_force[ij] == 0.0 {
+                    // Negotiations must be continuous: a pause starts them over.
+                    w.deal_months[ij] = 0.0;
+                    w.deal_months[ji] = 0.0;
+                }
                 if deal > 0.0 {
                     w.deal_months[ij] += m;
                     w.deal_months[ji] = w.deal_months[ij];
@@ -957,12 +1061,16 @@ impl<'a> Simulation<'a> {
         } else {
             0.0
         };
-        let exposure: f64 = (0..n)
-            .filter(|&j| j != focal)
-            .map(|j| scenario.proximity(focal, j))
+        // Threat from others plus exposure to regional tension, over their largest possible sum.
+        let regional: f64 = self
+            .theatre_exposure
+            .iter()
+            .zip(&w.tension)
+            .map(|(e, t)| e * t)
             .sum();
-        let security = if exposure > 0.0 {
-            1.0 - self.focal_threat() / exposure
+        let possible = self.proximity_total[focal] + self.theatre_exposure.iter().sum::<f64>();
+        let security = if possible > 0.0 {
+            1.0 - (self.focal_threat() + regional) / possible
         } else {
             1.0
         };

@@ -41,6 +41,7 @@ pub enum Param {
     DisengageEffect,
     TradeDealMonths,
     DefaultProximity,
+    PressureTension,
 }
 
 /// What the engine needs to know about a parameter, and what a reader needs to trust it.
@@ -242,11 +243,11 @@ pub const SPECS: &[ParamSpec] = &[
     ParamSpec {
         param: Param::HonourTension,
         key: "honour_tension",
-        default: 0.05,
+        default: 0.03,
         min: 0.0,
         max: 1.0,
         unit: "tension",
-        meaning: "rise of a theatre's tension when a defence or offence obligation is honoured in its crisis",
+        meaning: "rise of a theatre's tension when a defence or offence obligation is honoured in its crisis (once per treaty)",
         source: "assumed",
     },
     ParamSpec {
@@ -266,8 +267,8 @@ pub const SPECS: &[ParamSpec] = &[
         min: 0.0,
         max: 1.0,
         unit: "tension per month",
-        meaning: "tension removed per month by a mediator at full intensity, standing and acceptability",
-        source: "assumed; the roles of standing and of acceptability to both sides follow Kydd 2003 (AJPS 47(4)) and Bercovitch & Houston 1996",
+        meaning: "tension removed per month by a mediator at full intensity, standing, acceptability and leverage",
+        source: "assumed; the roles of standing, acceptability to both sides and leverage follow Kydd 2003 (AJPS 47(4)) and Bercovitch & Houston 1996",
     },
     ParamSpec {
         param: Param::EngageEffect,
@@ -409,6 +410,16 @@ pub const SPECS: &[ParamSpec] = &[
         meaning: "proximity of a pair whose relation gives none",
         source: "assumed; proximity stands for Boulding's (1962) loss-of-strength gradient",
     },
+    ParamSpec {
+        param: Param::PressureTension,
+        key: "pressure_tension",
+        default: 0.005,
+        min: 0.0,
+        max: 1.0,
+        unit: "tension per month",
+        meaning: "rise of a theatre's tension when an outside actor sanctions or condemns one of its parties at full intensity (half for defence cooperation with a party)",
+        source: "assumed; coercive pressure and the spiral model, Jervis 1976 (Perception and Misperception in International Politics)",
+    },
 ];
 
 /// Looks a parameter up by its file key.
@@ -468,6 +479,6 @@ mod tests {
                 spec.key
             );
         }
-        assert_eq!(SPECS.len(), Param::DefaultProximity as usize + 1);
+        assert_eq!(SPECS.len(), Param::PressureTension as usize + 1);
     }
 }

@@ -57,12 +57,17 @@ pub fn negative_binomial(u: f64, mean: f64, k: f64) -> u32 {
     if mean <= 0.0 {
         return 0;
     }
+    // The inversion starts from P(N = 0) = (k / (k + mean))^k; when that underflows, the law is
+    // close to normal (large k and mean) and the normal approximation is used.
+    if k * (k / (k + mean)).ln() < -600.0 {
+        return normal_count(u, mean, mean + mean * mean / k);
+    }
     // P(N = 0) = (k / (k + mean))^k; P(N = n + 1) = P(N = n) * (n + k) / (n + 1) * mean / (k + mean).
     let ratio = mean / (k + mean);
     let mut pmf = (k / (k + mean)).powf(k);
     let mut cdf = pmf;
     let mut n = 0u32;
-    while u >= cdf && n < 10_000 {
+    while u >= cdf && n < 1_000_000 {
         pmf *= (n as f64 + k) / (n as f64 + 1.0) * ratio;
         cdf += pmf;
         n += 1;
@@ -78,6 +83,9 @@ pub fn poisson(u: f64, mean: f64) -> u32 {
     if mean <= 0.0 {
         return 0;
     }
+    if mean > LARGE_MEAN {
+        return normal_count(u, mean, mean);
+    }
     let mut pmf = (-mean).exp();
     let mut cdf = pmf;
     let mut n = 0u32;
@@ -90,6 +98,65 @@ pub fn poisson(u: f64, mean: f64) -> u32 {
         }
     }
     n
+}
+
+/// Above this mean, Poisson counts use the normal approximation (the inversion's first term would
+/// underflow near 700); at 200 the law is close to normal.
+const LARGE_MEAN: f64 = 200.0;
+
+fn normal_count(u: f64, mean: f64, variance: f64) -> u32 {
+    let z = inverse_normal_cdf(u.clamp(1e-12, 1.0 - 1e-12));
+    (mean + variance.sqrt() * z)
+        .round()
+        .clamp(0.0, u32::MAX as f64) as u32
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9).
+pub fn inverse_normal_cdf(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.383_577_518_672_69e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996,
+        3.754408661907416,
+    ];
+    let low = 0.02425;
+    if p < low {
+        let q = (-2.0 * p.ln()).sqrt();
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    } else if p <= 1.0 - low {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    } else {
+        let q = (-2.0 * (1.0 - p).ln()).sqrt();
+        -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    }
 }
 
 fn splitmix64(mut z: u64) -> u64 {
@@ -136,6 +203,35 @@ mod tests {
         assert!((po / n as f64 - 2.5).abs() < 0.02);
         // shared/data/parameters.md: P(no launch) = (0.66 / 1.65)^0.66 = 0.546 under this law.
         assert!((zeros as f64 / n as f64 - 0.546).abs() < 0.01);
+    }
+
+    #[test]
+    fn large_means_are_right() {
+        assert!((inverse_normal_cdf(0.975) - 1.959964).abs() < 1e-6);
+        assert!((inverse_normal_cdf(0.5)).abs() < 1e-12);
+        let mut rng = turn_rng(5, 0);
+        let n = 20_000;
+        let total: f64 = (0..n)
+            .map(|_| poisson(uniform(&mut rng), 1000.0) as f64)
+            .sum();
+        assert!(
+            (total / n as f64 - 1000.0).abs() < 2.0,
+            "{}",
+            total / n as f64
+        );
+        let total: f64 = (0..n)
+            .map(|_| negative_binomial(uniform(&mut rng), 500.0, 0.66) as f64)
+            .sum();
+        assert!(
+            (total / n as f64 - 500.0).abs() < 30.0,
+            "{}",
+            total / n as f64
+        );
+        // Just below the switch, inversion still works.
+        let total: f64 = (0..n)
+            .map(|_| poisson(uniform(&mut rng), 150.0) as f64)
+            .sum();
+        assert!((total / n as f64 - 150.0).abs() < 1.0);
     }
 
     #[test]

@@ -168,6 +168,8 @@ struct Raw {
     ids: std::collections::HashMap<&'static str, Vec<(String, Range<usize>)>>,
     /// For each declared actor, whether it says `kind = "bloc"`.
     actor_is_bloc: Vec<bool>,
+    /// The top-level keys present in the file.
+    sections: HashSet<String>,
 }
 
 fn build(source: &str, cx: &mut Cx) -> Option<Scenario> {
@@ -187,6 +189,7 @@ fn read_sections(root: DeTable<'_>, cx: &mut Cx) -> Raw {
     for (key, value) in root {
         let name: &str = key.get_ref();
         let span = value.span();
+        raw.sections.insert(name.to_string());
         match name {
             "simulation" => raw.simulation = de_one(&value, cx).map(|v| (v, span)),
             "outcomes" => raw.outcomes = de_one(&value, cx).map(|v| (v, span)),
@@ -617,10 +620,10 @@ impl Cx {
     }
 
     fn warn_unsourced_num(&mut self, raw: &SNum, place: &str) {
-        if raw.get_ref().source.is_none() {
+        if raw.get_ref().source.is_none() && raw.get_ref().note.is_none() {
             self.diags.push(
                 Diagnostic::warning(Some(raw.span()), format!("`{place}` has no `source`"))
-                    .with_help("write it as `{ value = ..., source = \"...\", year = ... }` so readers can check it"),
+                    .with_help("write it as `{ value = ..., source = \"...\", year = ... }`, or give a judgement range with a `note` saying why, so readers can check it"),
             );
         }
     }
@@ -664,13 +667,21 @@ fn check_unique(cx: &mut Cx, ids: &[(String, Range<usize>)], what: &str) -> Vec<
 
 fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
     let whole = 0..source_len.min(1);
-    for (present, name) in [
-        (raw.simulation.is_some(), "simulation"),
-        (!raw.actors.is_empty(), "actors"),
-        (!raw.policies.is_empty(), "policies"),
-        (raw.outcomes.is_some(), "outcomes"),
-    ] {
-        if !present && !cx.diags.iter().any(|d| d.severity == Severity::Error) {
+    for name in ["simulation", "actors", "policies", "outcomes"] {
+        let written = raw.sections.contains(name);
+        let empty = match name {
+            "actors" => raw.ids.get("actor").is_none_or(|ids| ids.is_empty()),
+            "policies" => raw.ids.get("policy").is_none_or(|ids| ids.is_empty()),
+            _ => false,
+        };
+        if written && empty {
+            cx.error_help(
+                whole.clone(),
+                format!("`{name}` is empty"),
+                format!("the scenario needs at least one entry in `{name}`"),
+            );
+        }
+        if !written {
             let header = if name == "actors" || name == "policies" {
                 format!("[[{name}]]")
             } else {
@@ -929,6 +940,14 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
                 cx.actors(ids, &place("doctrine.secondary_sanctions"))
             }),
         };
+        if let (Some(list), Some((sim, _))) = (&a.actions, &raw.simulation) {
+            if !list.is_empty() && sim.focal.get_ref() == a.id.get_ref() {
+                cx.diags.push(
+                    Diagnostic::warning(Some(list[0].span()), format!("the focal actor `{}` has standing `actions`; they are ignored", a.id.get_ref()))
+                        .with_help("the focal actor's actions come from the policy under evaluation; put them in each `[[policies]]`"),
+                );
+            }
+        }
         let actions = a.actions.as_ref().map_or(Vec::new(), |list| {
             list.iter()
                 .enumerate()
@@ -1052,6 +1071,18 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
     for &(idx, ref t, _) in &raw.treaties {
         let place = |field: &str| format!("treaties[{idx}].{field}");
         let parties = cx.actors(t.parties.get_ref(), &place("parties"));
+        for (k, party) in parties.iter().enumerate() {
+            if parties[..k].contains(party) {
+                cx.error(
+                    t.parties.span(),
+                    format!(
+                        "treaty `{}` lists `{}` twice",
+                        t.id.get_ref(),
+                        cx.actor_ids[*party]
+                    ),
+                );
+            }
+        }
         if t.parties.get_ref().len() < 2 {
             cx.error_help(
                 t.parties.span(),
@@ -1200,7 +1231,10 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
         };
         let turn = date_to_turn(date);
         let effects = effects(cx, &e.effects, &place("effects"));
-        if turn < 0 || turn >= turns as i64 {
+        if raw.simulation.is_none() {
+            continue; // the period is unknown: `[simulation]` did not parse
+        }
+        if turn < 0 || turn >= turns as i64 || date < start {
             let end = start.add_months(turns * turn_months);
             cx.error_help(
                 e.date.span(),
@@ -1234,6 +1268,15 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
             .as_ref()
             .and_then(|d| cx.date(d, &place("until")))
             .map_or(turns, |d| date_to_turn(d).clamp(0, turns as i64) as u32);
+        if let (Some(from), Some(until)) = (&e.from, &e.until) {
+            if from.get_ref().to_string() >= until.get_ref().to_string() {
+                cx.error_help(
+                    until.span(),
+                    format!("`{}` is not after `from`", place("until")),
+                    "the event can occur only between `from` and `until`",
+                );
+            }
+        }
         let when = e
             .when
             .as_ref()
@@ -1252,8 +1295,16 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
 
     // Policies.
     let mut policies = Vec::new();
+    let baseline_id = raw
+        .simulation
+        .as_ref()
+        .and_then(|(sim, _)| sim.baseline.as_ref().map(|b| b.get_ref().clone()));
     for &(idx, ref p, ref span) in &raw.policies {
-        if p.actions.is_empty() {
+        let is_baseline = match &baseline_id {
+            Some(id) => id == p.id.get_ref(),
+            None => idx == 0,
+        };
+        if p.actions.is_empty() && !is_baseline {
             cx.diags.push(
                 Diagnostic::warning(
                     Some(span.clone()),
@@ -1295,7 +1346,7 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
             if raw_bloc.get_ref().is_empty() {
                 cx.error(raw_bloc.span(), format!("`outcomes.{key}` is empty"));
             }
-            if bloc.contains(&focal) {
+            if bloc.contains(&focal) && raw.simulation.is_some() {
                 cx.error(
                     raw_bloc.span(),
                     format!("`outcomes.{key}` contains the focal actor"),
@@ -1388,6 +1439,31 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
     })
 }
 
+fn effect_kind_name(kind: EffectKindFile) -> &'static str {
+    match kind {
+        EffectKindFile::Tension => "tension",
+        EffectKindFile::Affinity => "affinity",
+        EffectKindFile::Position => "position",
+        EffectKindFile::Capability => "capability",
+        EffectKindFile::Sanction => "sanction",
+        EffectKindFile::TradeShock => "trade_shock",
+    }
+}
+
+fn action_kind_name(kind: ActionKind) -> &'static str {
+    match kind {
+        ActionKind::Engage => "engage",
+        ActionKind::TradeDeal => "trade_deal",
+        ActionKind::DefenceCooperation => "defence_cooperation",
+        ActionKind::ArmsPurchase => "arms_purchase",
+        ActionKind::Sanction => "sanction",
+        ActionKind::Condemn => "condemn",
+        ActionKind::Mediate => "mediate",
+        ActionKind::Align => "align",
+        ActionKind::Disengage => "disengage",
+    }
+}
+
 fn placeholder_actor(id: &str, kind: ActorKind) -> Actor {
     let zero = Num::point(0.0);
     Actor {
@@ -1437,7 +1513,21 @@ fn action(cx: &mut Cx, raw: &Spanned<ActionFile>, actor: usize, place: &str) -> 
         .when
         .as_ref()
         .and_then(|c| condition(cx, c, &format!("{place}.when")));
-    let kind_name = format!("{:?}", a.kind.get_ref());
+    let kind_name = action_kind_name(kind);
+    if kind == ActionKind::Mediate && a.targets.is_some() {
+        cx.error_help(
+            raw.span(),
+            format!("`{place}` mediates and takes no `targets`"),
+            "mediation acts on the two sides of its `theatre`",
+        );
+    }
+    if kind != ActionKind::Mediate && a.theatre.is_some() {
+        cx.error_help(
+            raw.span(),
+            format!("`{place}` ({kind_name}) takes no `theatre`"),
+            "only `mediate` acts on a theatre",
+        );
+    }
     if kind == ActionKind::Mediate {
         if a.theatre.is_none() {
             cx.error_help(
@@ -1495,6 +1585,36 @@ fn effects(cx: &mut Cx, raw: &[Spanned<EffectFile>], place: &str) -> Vec<Effect>
                     }
                 }
             };
+        let allowed: &[&str] = match e.kind.get_ref() {
+            EffectKindFile::Tension => &["theatre", "delta"],
+            EffectKindFile::Affinity => &["from", "to", "delta", "mutual"],
+            EffectKindFile::Position => &["actor", "delta"],
+            EffectKindFile::Capability => &["actor", "factor"],
+            EffectKindFile::Sanction => &["from", "to", "intensity"],
+            EffectKindFile::TradeShock => &["from", "to", "factor"],
+        };
+        let given = [
+            ("actor", e.actor.is_some()),
+            ("from", e.from.is_some()),
+            ("to", e.to.is_some()),
+            ("theatre", e.theatre.is_some()),
+            ("delta", e.delta.is_some()),
+            ("factor", e.factor.is_some()),
+            ("intensity", e.intensity.is_some()),
+            ("mutual", e.mutual.is_some()),
+        ];
+        for (key, present) in given {
+            if present && !allowed.contains(&key) {
+                cx.error_help(
+                    span.clone(),
+                    format!(
+                        "`{place}`: a `{}` effect takes no `{key}`",
+                        effect_kind_name(*e.kind.get_ref())
+                    ),
+                    format!("it takes {}", backticked(allowed)),
+                );
+            }
+        }
         let effect = match e.kind.get_ref() {
             EffectKindFile::Tension => {
                 let theatre = match &e.theatre {
@@ -1588,7 +1708,14 @@ fn condition(cx: &mut Cx, raw: &Spanned<ConditionFile>, place: &str) -> Option<C
     let span = raw.span();
     let above = cx.threshold(&c.above, &format!("{place}.above"));
     let below = cx.threshold(&c.below, &format!("{place}.below"));
-    let metric_name = format!("{:?}", c.metric.get_ref()).to_lowercase();
+    let metric_name = match c.metric.get_ref() {
+        MetricFile::Tension => "tension",
+        MetricFile::Crisis => "crisis",
+        MetricFile::Affinity => "affinity",
+        MetricFile::Trade => "trade",
+        MetricFile::Threat => "threat",
+        MetricFile::TreatyActivated => "treaty_activated",
+    };
     let unused = |cx: &mut Cx, present: bool, key: &str| {
         if present {
             cx.error(
@@ -1600,9 +1727,16 @@ fn condition(cx: &mut Cx, raw: &Spanned<ConditionFile>, place: &str) -> Option<C
     let pair = |cx: &mut Cx| -> Option<(usize, usize)> {
         match (&c.from, &c.to) {
             (Some(from), Some(to)) => {
-                let from = cx.actor(from, &format!("{place}.from"));
-                let to = cx.actor(to, &format!("{place}.to"));
-                from.zip(to)
+                let from_idx = cx.actor(from, &format!("{place}.from"));
+                let to_idx = cx.actor(to, &format!("{place}.to"));
+                if from_idx.is_some() && from_idx == to_idx {
+                    cx.error(
+                        to.span(),
+                        format!("`{place}` has the same actor as `from` and `to`"),
+                    );
+                    return None;
+                }
+                from_idx.zip(to_idx)
             }
             _ => {
                 cx.error_help(
@@ -1673,6 +1807,16 @@ fn condition(cx: &mut Cx, raw: &Spanned<ConditionFile>, place: &str) -> Option<C
             (Metric::TreatyActivated { treaty }, false)
         }
     };
+    if let (Some(a), Some(b)) = (above, below) {
+        if a >= b {
+            cx.error_help(
+                span.clone(),
+                format!("`{place}` can never hold: `above` {a} is not below `below` {b}"),
+                "a value must be above `above` and below `below` at once",
+            );
+            return None;
+        }
+    }
     if needs_threshold && above.is_none() && below.is_none() {
         cx.error_help(
             span.clone(),

@@ -170,7 +170,7 @@ fn usage_errors_exit_2() {
     Test::new().args(["run"]).status(2).run();
     Test::new().args(["frobnicate"]).status(2).run();
     Test::new()
-        .args(["run", "x.toml", "--runs", "0"])
+        .args(["run", "x.toml", "--runs", "many"])
         .status(2)
         .run();
 }
