@@ -525,10 +525,11 @@ pub fn render_table(scenario: &Scenario, comparison: &Comparison) -> String {
         "regret p95",
     ];
     let widths = [34, 17, 7, 9, 11, 10];
-    out.push_str(&format!("{:<4}  {:<width$}", "rank", "option"));
+    let mut header = format!("{:<4}  {:<width$}", "rank", "option");
     for (h, w) in headers.iter().zip(widths) {
-        out.push_str(&format!("  {h:<w$}"));
+        header.push_str(&format!("  {h:<w$}"));
     }
+    out.push_str(header.trim_end());
     out.push('\n');
     for &slot in &c.order {
         let p = &c.policies[slot];
@@ -551,10 +552,11 @@ pub fn render_table(scenario: &Scenario, comparison: &Comparison) -> String {
             format!("{:.4}", p.regret_mean),
             format!("{:.4}", p.regret_p95),
         ];
-        out.push_str(&format!("{:<4}  {:<width$}", p.rank, p.id));
+        let mut row = format!("{:<4}  {:<width$}", p.rank, p.id);
         for (cell, w) in cells.iter().zip(widths) {
-            out.push_str(&format!("  {cell:<w$}"));
+            row.push_str(&format!("  {cell:<w$}"));
         }
+        out.push_str(row.trim_end());
         out.push('\n');
     }
     out.push_str(
@@ -600,15 +602,11 @@ pub fn render_table(scenario: &Scenario, comparison: &Comparison) -> String {
                     c.tripwires
                         .iter()
                         .find(|t| t.slot == slot && t.tripwire == k)
-                        .map(|t| format!("`{}` {}", c.policies[slot].id, percent(t.by_end)))
+                        .map(|t| format!("{} {}", c.policies[slot].id, percent(t.by_end)))
                 })
                 .collect();
-            out.push_str(&format!(
-                "  {} ({}): {}\n",
-                tripwire.id,
-                tripwire.name,
-                cells.join(", ")
-            ));
+            out.push_str(&format!("  {}: {}\n", tripwire.id, tripwire.name));
+            out.push_str(&format!("    {}\n", cells.join(", ")));
         }
     }
 
@@ -714,6 +712,8 @@ fn json_file<'a>(scenario: &'a Scenario, batch: &Batch, c: &'a Comparison) -> Co
         baseline: id(c.baseline_slot),
         runs: c.runs,
         seed: batch.spec.seed,
+        start: scenario.start.to_string(),
+        turn_months: scenario.turn_months,
         final_turn: c.final_turn,
         final_date: scenario.turn_date(c.final_turn as u32).to_string(),
         confidence: CONFIDENCE,
@@ -827,6 +827,8 @@ struct ComparisonFile<'a> {
     baseline: &'a str,
     runs: usize,
     seed: u64,
+    start: String,
+    turn_months: u32,
     final_turn: usize,
     final_date: String,
     confidence: f64,
@@ -979,4 +981,473 @@ struct TripwireRow<'a> {
     turn: usize,
     date: String,
     probability: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine;
+    use crate::montecarlo::{self, BatchSpec};
+    use crate::scenario::load::load_str;
+    use crate::summary;
+
+    const SCENARIO: &str = r#"
+[simulation]
+name = "two states"
+start = 2024-01-01
+turns = 3
+focal = "AAA"
+
+[[actors]]
+id = "AAA"
+name = "Alpha"
+gdp = { value = 1e12, source = "example" }
+capability = { value = 1.0, source = "example" }
+position = { value = 0.0, source = "example" }
+
+[[actors]]
+id = "BBB"
+name = "Beta"
+gdp = { value = 2e12, source = "example" }
+capability = { value = 2.0, source = "example" }
+position = { value = 1.0, source = "example" }
+
+[[relations]]
+pair = ["AAA", "BBB"]
+trade = { value = 5e10, source = "example" }
+
+[[policies]]
+id = "wait"
+name = "Wait and see"
+actions = []
+
+[[policies]]
+id = "engage"
+name = "Engage Beta"
+actions = [{ kind = "engage", targets = ["BBB"], intensity = 1.0 }]
+
+[[policies]]
+id = "mediate"
+name = "Mediate"
+actions = [{ kind = "engage", targets = ["BBB"], intensity = 0.5 }]
+
+[outcomes]
+bloc_a = ["BBB"]
+bloc_b = ["BBB"]
+weights = WEIGHTS
+
+[[tripwires]]
+id = "threat_up"
+name = "Threat above 0.5"
+when = { metric = "threat", above = 0.5 }
+
+[[tripwires]]
+id = "warm"
+name = "Beta warms to Alpha"
+when = { metric = "affinity", from = "BBB", to = "AAA", above = 0.5 }
+"#;
+
+    fn scenario(weights: &str) -> Scenario {
+        load_str(&SCENARIO.replace("WEIGHTS", weights))
+            .expect("valid scenario")
+            .scenario
+    }
+
+    fn series_index(scenario: &Scenario, name: &str) -> usize {
+        engine::series_names(scenario)
+            .iter()
+            .position(|s| s == name)
+            .unwrap()
+    }
+
+    /// A trajectory of 4 points (turns 0..=3): every value 0 except those `set` gives, as
+    /// (turn, series, value).
+    fn trajectory(scenario: &Scenario, set: &[(usize, usize, f64)]) -> Trajectory {
+        // A real run gives every field its shape; the values are then replaced.
+        let mut t = engine::run(
+            scenario,
+            engine::RunSpec {
+                policy: 0,
+                run_seed: 1,
+            },
+        );
+        let n_series = engine::series_names(scenario).len();
+        assert_eq!((t.n_series, t.values.len()), (n_series, 4 * n_series));
+        t.values.fill(0.0);
+        for &(turn, series, value) in set {
+            t.values[turn * n_series + series] = value;
+        }
+        t.tripwire_turns.fill(None);
+        t
+    }
+
+    /// Trajectories whose only non-zero value is the final composite.
+    fn composites(scenario: &Scenario, values: &[f64]) -> Vec<Trajectory> {
+        let c = summary::composite_series();
+        values
+            .iter()
+            .map(|&v| trajectory(scenario, &[(3, c, v)]))
+            .collect()
+    }
+
+    fn batch(scenario: &Scenario, trajectories: Vec<Vec<Trajectory>>) -> Batch {
+        let runs = trajectories.first().map_or(0, Vec::len);
+        Batch {
+            spec: BatchSpec {
+                policies: (0..trajectories.len()).collect(),
+                runs: runs as u32,
+                seed: 7,
+            },
+            run_seeds: (0..runs as u64).collect(),
+            series: engine::series_names(scenario),
+            trajectories,
+        }
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-12
+    }
+
+    #[test]
+    fn paired_difference_and_t_interval_by_hand() {
+        let s = scenario("{ standing = 1.0 }");
+        // Composite, baseline `wait` (slot 0) and `engage` (slot 1), five runs:
+        //   baseline 0.10 0.05 0.30 0.20 0.10
+        //   engage   0.30 0.10 0.25 0.40 0.20
+        //   diff     0.20 0.05 -0.05 0.20 0.10   sum 0.50, mean 0.10
+        // deviations 0.10 -0.05 -0.15 0.10 0.00; squares sum 0.045; variance 0.045 / 4 = 0.01125
+        // sd = 0.1060660172, se = sd / sqrt(5) = 0.0474341649, t(0.975, 4) = 2.7764451052
+        // half-width = 0.1316983550: 95% CI [-0.0316983550, 0.2316983550].
+        // engage beats the baseline in 4 runs of 5: P = 0.8.
+        let mut slots = vec![
+            composites(&s, &[0.10, 0.05, 0.30, 0.20, 0.10]),
+            composites(&s, &[0.30, 0.10, 0.25, 0.40, 0.20]),
+        ];
+        // Tension (lower is better): engage lower in 3 runs, higher in 1, equal in 1:
+        // P(beats) = (3 + 0.5) / 5 = 0.7.
+        let tension = series_index(&s, "tension");
+        for (run, (b, e)) in [(0.5, 0.4), (0.5, 0.3), (0.5, 0.6), (0.5, 0.5), (0.5, 0.1)]
+            .into_iter()
+            .enumerate()
+        {
+            let n = slots[0][run].n_series;
+            slots[0][run].values[3 * n + tension] = b;
+            slots[1][run].values[3 * n + tension] = e;
+        }
+        let b = batch(&s, slots);
+        let c = compare(&s, &b, 0);
+        let engage = &c.policies[1].composite;
+        assert_eq!(engage.diff.n, 5);
+        assert!(close(engage.diff.mean, 0.10));
+        assert!(close(engage.diff.sd, 0.106_066_017_177_982_13));
+        assert!(close(engage.diff.se.unwrap(), 0.047_434_164_902_525_69));
+        let (lo, hi) = engage.diff.ci.unwrap();
+        assert!(close(lo, -0.031_698_354_962_762_46), "{lo}");
+        assert!(close(hi, 0.231_698_354_962_762_47), "{hi}");
+        assert!(close(engage.p_beats_baseline, 0.8));
+        assert!(close(engage.mean, 0.25));
+        assert!(close(engage.baseline_mean, 0.15));
+        let t = &c.policies[1].outcomes[tension];
+        assert!(!t.higher_is_better);
+        assert!(close(t.p_beats_baseline, 0.7));
+        // The baseline against itself.
+        let base = &c.policies[0].composite;
+        assert_eq!(base.diff.ci, Some((0.0, 0.0)));
+        assert!(close(base.p_beats_baseline, 0.5));
+        // engage is best in runs 0, 1, 3, 4: P(best) 0.8, mean rank (1 + 1 + 2 + 1 + 1) / 5 = 1.2.
+        // Regret of engage: 0, 0, 0.05, 0, 0: mean 0.01; p95 at h = 4 * 0.95 = 3.8 between the
+        // sorted 0 and 0.05: 0.8 * 0.05 = 0.04.
+        let p = &c.policies[1];
+        assert!(close(p.p_best, 0.8) && close(p.mean_rank, 1.2));
+        assert!(close(p.regret_mean, 0.01) && close(p.regret_p95, 0.04));
+        assert_eq!(c.order, vec![1, 0]);
+        assert_eq!((p.rank, c.policies[0].rank), (1, 2));
+        // The top pair is engage - wait: the same interval, which includes 0.
+        let pair = c.top_pair.as_ref().unwrap();
+        assert_eq!((pair.top, pair.runner_up), (1, 0));
+        assert!(!pair.separable && !pair.identical);
+        assert!(
+            pair.warning
+                .as_deref()
+                .unwrap()
+                .starts_with("runs too few to separate `engage` and `wait`")
+        );
+        assert!(!top_is_stable(&c, 0.95));
+        // At 80% confidence: t(0.9, 4) = 1.5332062741, 0.10 - 1.5332 * 0.04743 = 0.0273 > 0.
+        assert!(top_is_stable(&c, 0.80));
+    }
+
+    #[test]
+    fn rank_probability_with_ties_and_regret() {
+        let s = scenario("{ standing = 1.0 }");
+        // Composites of three policies in four runs:
+        //   run 0: A 1, B 1, C 0   A and B share first: 1/2 each; ranks 1.5, 1.5, 3; regret 0, 0, 1
+        //   run 1: A 2, B 3, C 3   B and C share first;           ranks 3, 1.5, 1.5; regret 1, 0, 0
+        //   run 2: A 5, B 4, C 3   A first;                       ranks 1, 2, 3;     regret 0, 1, 2
+        //   run 3: A 0, B 0, C 0   all share first: 1/3 each;     ranks 2, 2, 2;     regret 0, 0, 0
+        // P(best): A (1/2 + 0 + 1 + 1/3) / 4 = 11/24, B (1/2 + 1/2 + 0 + 1/3) / 4 = 8/24,
+        //          C (0 + 1/2 + 0 + 1/3) / 4 = 5/24.
+        // Mean rank: A 7.5 / 4 = 1.875, B 7 / 4 = 1.75, C 9.5 / 4 = 2.375.
+        // Regret p95 (type 7, h = 3 * 0.95 = 2.85): A and B sorted 0 0 0 1 -> 0.85;
+        //   C sorted 0 0 1 2 -> 1 + 0.85 = 1.85.
+        let b = batch(
+            &s,
+            vec![
+                composites(&s, &[1.0, 2.0, 5.0, 0.0]),
+                composites(&s, &[1.0, 3.0, 4.0, 0.0]),
+                composites(&s, &[0.0, 3.0, 3.0, 0.0]),
+            ],
+        );
+        let c = compare(&s, &b, 0);
+        let p: Vec<&PolicyComparison> = c.policies.iter().collect();
+        assert!(close(p[0].p_best, 11.0 / 24.0));
+        assert!(close(p[1].p_best, 8.0 / 24.0));
+        assert!(close(p[2].p_best, 5.0 / 24.0));
+        assert!(close(p[0].mean_rank, 1.875));
+        assert!(close(p[1].mean_rank, 1.75));
+        assert!(close(p[2].mean_rank, 2.375));
+        assert!(close(p[0].regret_mean, 0.25) && close(p[0].regret_p95, 0.85));
+        assert!(close(p[1].regret_mean, 0.25) && close(p[1].regret_p95, 0.85));
+        assert!(close(p[2].regret_mean, 0.75) && close(p[2].regret_p95, 1.85));
+        // Means 2, 2, 1.5: A and B tie, batch order keeps A first.
+        assert_eq!(c.order, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn a_policy_against_itself_differs_by_nothing() {
+        let s = scenario("{ standing = 1.0 }");
+        let runs = composites(&s, &[0.3, -0.1, 0.7, 0.2, 0.0, 0.4]);
+        let b = batch(&s, vec![runs.clone(), runs]);
+        let c = compare(&s, &b, 0);
+        for o in &c.policies[1].outcomes {
+            assert_eq!(o.diff.mean, 0.0);
+            assert_eq!(o.diff.ci, Some((0.0, 0.0)), "{}", o.series);
+            assert_eq!(o.p_beats_baseline, 0.5);
+        }
+        assert!(close(c.policies[0].p_best, 0.5) && close(c.policies[1].p_best, 0.5));
+        assert!(close(c.policies[1].mean_rank, 1.5) && c.policies[1].regret_p95 == 0.0);
+        let pair = c.top_pair.as_ref().unwrap();
+        assert!(pair.identical && !pair.separable);
+        assert!(pair.warning.as_deref().unwrap().contains("same composite"));
+        assert!(!top_is_stable(&c, 0.95));
+    }
+
+    #[test]
+    fn weight_flips_where_the_lines_cross() {
+        // Weights: prosperity 0.5, security 0.5. `wait` raises prosperity by 1 (runs: 0.8, 1.2)
+        // and leaves security alone; `engage` raises security by 0.5 and leaves prosperity alone.
+        // Mean composites at the scenario's weights: wait 0.5, engage 0.25.
+        // Prosperity weight t, security 1 - t: wait t, engage 0.5 (1 - t): equal at t = 1/3.
+        // Security weight t, prosperity 1 - t: wait 1 - t, engage 0.5 t: equal at t = 2/3.
+        // Any other weight a scales both by (1 - a): wait stays ahead (they tie only at a = 1).
+        let s = scenario("{ prosperity = 0.5, security = 0.5 }");
+        let (p, q, c) = (
+            series_index(&s, "prosperity"),
+            series_index(&s, "security"),
+            summary::composite_series(),
+        );
+        let wait = vec![
+            trajectory(&s, &[(0, q, 0.5), (3, q, 0.5), (3, p, 0.8), (3, c, 0.4)]),
+            trajectory(&s, &[(0, q, 0.5), (3, q, 0.5), (3, p, 1.2), (3, c, 0.6)]),
+        ];
+        let engage = vec![
+            trajectory(&s, &[(0, q, 0.2), (3, q, 0.7), (3, c, 0.25)]),
+            trajectory(&s, &[(0, q, 0.3), (3, q, 0.8), (3, c, 0.25)]),
+        ];
+        let b = batch(&s, vec![wait, engage]);
+        let cmp = compare(&s, &b, 0);
+        let w = &cmp.weights;
+        assert_eq!(w.top, Some(0));
+        assert!(close(w.mean_changes[0][0], 1.0) && close(w.mean_changes[1][1], 0.5));
+        let prosperity = &w.flips[0];
+        assert!(prosperity.above.is_none());
+        let below = prosperity.below.unwrap();
+        assert!(close(below.weight, 1.0 / 3.0) && below.winner == 1);
+        assert_eq!(
+            prosperity.sentence,
+            "`wait` stays best unless the weight on prosperity (now 0.50) falls below 0.33 (then `engage`)."
+        );
+        let security = &w.flips[1];
+        assert!(security.below.is_none());
+        let above = security.above.unwrap();
+        assert!(close(above.weight, 2.0 / 3.0) && above.winner == 1);
+        assert_eq!(
+            security.sentence,
+            "`wait` stays best unless the weight on security (now 0.50) exceeds 0.67 (then `engage`)."
+        );
+        for flip in &w.flips[2..] {
+            assert!(flip.above.is_none() && flip.below.is_none());
+            assert_eq!(
+                flip.sentence,
+                format!(
+                    "`wait` stays best for any weight on {} (now 0.00).",
+                    flip.outcome.name()
+                )
+            );
+        }
+        // The grid: with parts i (prosperity) and j (security) of 20, wait scores i, engage j / 2;
+        // the other three outcomes share the rest r = 20 - i - j in C(r + 2, 2) ways.
+        let (mut wait_points, mut total) = (0.0, 0.0);
+        for i in 0..=20usize {
+            for j in 0..=20 - i {
+                let r = 20 - i - j;
+                let ways = ((r + 2) * (r + 1) / 2) as f64;
+                total += ways;
+                if 2 * i > j {
+                    wait_points += ways;
+                } else if 2 * i == j {
+                    wait_points += 0.5 * ways;
+                }
+            }
+        }
+        assert_eq!(total, 10_626.0);
+        assert_eq!(w.grid_points, 10_626);
+        assert!(close(w.best_share[0], wait_points / total));
+        assert!(close(w.best_share[0] + w.best_share[1], 1.0));
+    }
+
+    #[test]
+    fn tripwire_probabilities_accumulate() {
+        let s = scenario("{ standing = 1.0 }");
+        // First crossings of (threat_up, warm) in four runs:
+        //   run 0: turn 0, never;  run 1: 2, 3;  run 2: never, 1;  run 3: 2, never.
+        // threat_up by turn 0..3: 1/4, 1/4, 3/4, 3/4;  warm: 0, 1/4, 1/4, 2/4.
+        let firsts = [
+            [Some(0), None],
+            [Some(2), Some(3)],
+            [None, Some(1)],
+            [Some(2), None],
+        ];
+        let runs: Vec<Trajectory> = firsts
+            .iter()
+            .map(|f| {
+                let mut t = trajectory(&s, &[]);
+                t.tripwire_turns = f.to_vec();
+                t
+            })
+            .collect();
+        let b = batch(&s, vec![runs]);
+        let c = compare(&s, &b, 0);
+        assert_eq!(c.tripwires.len(), 2);
+        assert_eq!(c.tripwires[0].by_turn, vec![0.25, 0.25, 0.75, 0.75]);
+        assert_eq!(c.tripwires[0].by_end, 0.75);
+        assert_eq!(c.tripwires[1].by_turn, vec![0.0, 0.25, 0.25, 0.5]);
+        assert_eq!(c.tripwires[1].by_end, 0.5);
+    }
+
+    #[test]
+    fn degenerate_batches_do_not_panic() {
+        let s = scenario("{ standing = 1.0 }");
+        let dir = tempfile::tempdir().unwrap();
+        // No policies, policies without runs, one run, a malformed trajectory.
+        let mut malformed = trajectory(&s, &[]);
+        malformed.n_series = 0;
+        malformed.values.clear();
+        malformed.tripwire_turns = vec![Some(99)];
+        let cases = [
+            batch(&s, vec![]),
+            batch(&s, vec![vec![], vec![]]),
+            batch(&s, vec![composites(&s, &[1.0]), composites(&s, &[2.0])]),
+            batch(&s, vec![vec![malformed]]),
+        ];
+        for (i, b) in cases.iter().enumerate() {
+            let c = compare(&s, b, 5);
+            let _ = render_table(&s, &c);
+            let _ = top_is_stable(&c, 0.95);
+            write_comparison(&dir.path().join(i.to_string()), &s, b, &c).unwrap();
+        }
+        let one_run = compare(&s, &cases[2], 0);
+        assert_eq!(one_run.policies[1].composite.diff.ci, None);
+        assert_eq!(one_run.policies[1].composite.mean_se, None);
+        assert!(!top_is_stable(&one_run, 0.95));
+        assert!(
+            one_run
+                .top_pair
+                .unwrap()
+                .warning
+                .unwrap()
+                .contains("at least 2 runs"),
+        );
+        assert!(top_is_stable(&compare(&s, &cases[0], 0), 0.95));
+    }
+
+    #[test]
+    fn files_are_tidy() {
+        let s = scenario("{ standing = 1.0 }");
+        let b = batch(
+            &s,
+            vec![
+                composites(&s, &[0.1, 0.2, 0.3]),
+                composites(&s, &[0.2, 0.4, 0.5]),
+            ],
+        );
+        let c = compare(&s, &b, 0);
+        let dir = tempfile::tempdir().unwrap();
+        write_comparison(dir.path(), &s, &b, &c).unwrap();
+        let csv = std::fs::read_to_string(dir.path().join("comparison.csv")).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "policy,outcome,higher_is_better,runs,mean,mean_se,baseline_mean,diff_mean,diff_sd,\
+             diff_se,ci_low,ci_high,p_beats_baseline,p_best,mean_rank,regret_mean,regret_p95"
+        );
+        assert_eq!(lines.count(), 2 * b.series.len());
+        let composite_row = csv
+            .lines()
+            .find(|l| l.starts_with("engage,composite,"))
+            .unwrap();
+        assert!(
+            composite_row.ends_with(",1.0,1.0,0.0,0.0"),
+            "{composite_row}"
+        );
+        assert!(
+            csv.lines()
+                .any(|l| l.starts_with("engage,security,") && l.ends_with(",,,,"))
+        );
+        let tripwires = std::fs::read_to_string(dir.path().join("tripwires.csv")).unwrap();
+        assert_eq!(
+            tripwires.lines().next().unwrap(),
+            "policy,tripwire,turn,date,probability"
+        );
+        assert!(tripwires.contains("engage,warm,3,2024-04-01,0.0"));
+        assert_eq!(tripwires.lines().count(), 1 + 2 * 2 * 4);
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("comparison.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(json["baseline"], "wait");
+        assert_eq!(json["policies"][1]["composite"]["p_beats_baseline"], 1.0);
+        assert_eq!(json["separation"]["top"], "engage");
+        assert_eq!(json["weight_sensitivity"]["grid_points"], 10_626);
+        let table = render_table(&s, &c);
+        assert!(table.contains("(baseline)") && table.contains("P(best)"));
+        assert!(table.contains("Tripwires"));
+    }
+
+    #[test]
+    fn agrees_with_the_summary_on_a_real_batch() {
+        let s = scenario("{ standing = 0.6, prosperity = 0.4 }");
+        let spec = BatchSpec {
+            policies: vec![0, 1, 2],
+            runs: 30,
+            seed: 3,
+        };
+        let b = montecarlo::run_batch(&s, &spec, &|_| {});
+        let c = compare(&s, &b, slot_of(&b, s.baseline).unwrap());
+        for summary in summary::final_summaries(&b) {
+            assert_eq!(c.policies[summary.slot].rank, summary.rank);
+        }
+        let p_best: f64 = c.policies.iter().map(|p| p.p_best).sum();
+        let ranks: f64 = c.policies.iter().map(|p| p.mean_rank).sum();
+        assert!(close(p_best, 1.0) && close(ranks, 6.0));
+        assert!(c.policies.iter().all(|p| p.regret_mean >= 0.0));
+        // The linear weight analysis reproduces the recorded composite's mean.
+        for p in &c.policies {
+            let m = &c.weights.mean_changes[p.slot];
+            let linear: f64 = (0..5).map(|k| s.outcomes.weights[k] * m[k]).sum();
+            assert!((linear - p.composite.mean).abs() < 1e-12);
+        }
+        let again = compare(&s, &b, 0);
+        assert_eq!(c, again);
+    }
 }

@@ -4,10 +4,14 @@
 //! The t quantile is solved from the exact distribution function, `P(T > t) = I_x(df/2, 1/2) / 2`
 //! with `x = df / (df + t^2)` and `I` the regularized incomplete beta function (continued fraction,
 //! Numerical Recipes §6.4), by safeguarded Newton steps from the Cornish-Fisher expansion
-//! (Abramowitz & Stegun 26.7.5). The result agrees with high-precision values to about 1e-12
-//! relative for 1 <= df <= 1e6. One and two degrees of freedom have closed forms; above 1e7 degrees
-//! of freedom the Cornish-Fisher expansion alone is exact to machine precision. The normal quantile
-//! is Wichura's AS 241 (PPND16, about 1e-16 relative).
+//! (Abramowitz & Stegun 26.7.5). One and two degrees of freedom have closed forms. Above 1000
+//! degrees of freedom the four-term Cornish-Fisher expansion is used alone: its error, of order
+//! `df^-5`, is below 1e-15 relative at the 0.975 quantile and below 1e-11 down to tail
+//! probabilities of 1e-9, whereas the continued fraction loses digits there (it evaluates
+//! `1 - (a + b) x / (a + 1)` with `x` close to 1 and `a = df / 2` large). Against 40-digit
+//! references the quantile agrees to about 1e-12 relative in every case tested (df from 1 to 1e6,
+//! tail probabilities down to 1e-9). The normal quantile is Wichura's AS 241 (PPND16, about 1e-16
+//! relative).
 
 use std::f64::consts::PI;
 
@@ -33,6 +37,8 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
 }
 
 /// `P(T <= t)` for Student's t with `df` degrees of freedom (NaN for `df <= 0` or NaN arguments).
+/// About 1e-14 relative up to 1000 degrees of freedom; the error grows with `df` beyond (1e-12 at
+/// 1e5), which is why [`t_quantile`] does not use it there.
 pub fn t_cdf(t: f64, df: f64) -> f64 {
     if t.is_nan() || df.is_nan() || df <= 0.0 {
         return f64::NAN;
@@ -82,7 +88,7 @@ fn upper_quantile(q: f64, df: f64) -> f64 {
         return alpha * (2.0 / (4.0 * q * (1.0 - q))).sqrt();
     }
     let guess = cornish_fisher(-normal_quantile(q), df);
-    if df > 1e7 || !guess.is_finite() {
+    if df > 1000.0 || !guess.is_finite() {
         return guess;
     }
     // Bracket the root: the upper tail falls from 1/2 at t = 0.
@@ -138,33 +144,53 @@ fn upper_tail(t: f64, df: f64) -> f64 {
     }
     let x = df / (df + t2);
     let y = t2 / (df + t2);
-    0.5 * inc_beta(0.5 * df, 0.5, x, y)
+    // ln x from ln_1p: with a = df / 2 large, a * ln x would amplify the rounding of x.
+    let ln_x = -(t2 / df).ln_1p();
+    let ln_y = 2.0 * t.ln() - (df + t2).ln();
+    0.5 * inc_beta(0.5 * df, 0.5, (x, ln_x), (y, ln_y))
 }
 
-/// The density of Student's t.
+/// The density of Student's t: `(1 + t^2 / df)^(-(df + 1) / 2) / (sqrt(df) B(df / 2, 1 / 2))`.
 fn t_density(t: f64, df: f64) -> f64 {
-    let ln = ln_gamma(0.5 * (df + 1.0))
-        - ln_gamma(0.5 * df)
-        - 0.5 * (df * PI).ln()
-        - 0.5 * (df + 1.0) * (t * t / df).ln_1p();
+    let ln = -0.5 * df.ln() - ln_beta(0.5 * df, 0.5) - 0.5 * (df + 1.0) * (t * t / df).ln_1p();
     ln.exp()
 }
 
-/// The regularized incomplete beta function `I_x(a, b)`, given `x` and `y = 1 - x` (both passed so
-/// that neither loses digits by subtraction).
-fn inc_beta(a: f64, b: f64, x: f64, y: f64) -> f64 {
+/// The regularized incomplete beta function `I_x(a, b)`, given `x` and `y = 1 - x` with their
+/// logarithms (all passed so that none loses digits by subtraction).
+fn inc_beta(a: f64, b: f64, (x, ln_x): (f64, f64), (y, ln_y): (f64, f64)) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }
     if y <= 0.0 {
         return 1.0;
     }
-    let ln_front = a * x.ln() + b * y.ln() - (ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b));
+    let ln_front = a * ln_x + b * ln_y - ln_beta(a, b);
     if x < (a + 1.0) / (a + b + 2.0) {
         ln_front.exp() * beta_fraction(a, b, x) / a
     } else {
         1.0 - ln_front.exp() * beta_fraction(b, a, y) / b
     }
+}
+
+/// `ln B(a, b)`. When one argument is large, `ln Γ(big) - ln Γ(big + small)` comes from Stirling's
+/// series in a form without cancellation.
+fn ln_beta(a: f64, b: f64) -> f64 {
+    let (small, big) = if a < b { (a, b) } else { (b, a) };
+    if big < 100.0 {
+        return ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b);
+    }
+    // ln Γ(x) = (x - 1/2) ln x - x + ln(2 pi) / 2 + c(x), c(x) = 1/(12x) - 1/(360x^3) + 1/(1260x^5)
+    // (error below 1e-17 for x >= 100), so ln Γ(x) - ln Γ(x + s) =
+    // -(x - 1/2) ln(1 + s/x) - s ln(x + s) + s + c(x) - c(x + s).
+    let c = |x: f64| {
+        let r = 1.0 / (x * x);
+        (1.0 / 12.0 - r * (1.0 / 360.0 - r / 1260.0)) / x
+    };
+    let x = big;
+    let s = small;
+    let difference = -(x - 0.5) * (s / x).ln_1p() - s * (x + s).ln() + s + (c(x) - c(x + s));
+    ln_gamma(small) + difference
 }
 
 /// The continued fraction of the incomplete beta function (modified Lentz).
@@ -246,7 +272,7 @@ const AS241_A: [f64; 8] = [
     3.387_132_872_796_366_5,
     133.141_667_891_784_38,
     1_971.590_950_306_551_4,
-    13_731.693_765_509_461,
+    13_731.693_765_509_46,
     45_921.953_931_549_87,
     67_265.770_927_008_7,
     33_430.575_583_588_13,
@@ -260,7 +286,7 @@ const AS241_B: [f64; 8] = [
     21_213.794_301_586_597,
     39_307.895_800_092_71,
     28_729.085_735_721_943,
-    5_226.495_278_852_854_5,
+    5_226.495_278_852_854,
 ];
 const AS241_C: [f64; 8] = [
     1.423_437_110_749_683_6,
@@ -330,6 +356,8 @@ mod tests {
             (0.975, 3.5, 2.940_088_637_982_729),
             (0.6, 10.0, 0.260_184_829_492_080_2),
             (0.975, 999_999.0, 1.959_966_356_816_479),
+            (0.975, 1500.0, 1.961_546_753_895_018_7),
+            (0.99999, 2000.0, 4.275_142_496_855_854),
             (0.99999, 30.0, 5.054_032_421_448_106),
             (0.75, 1.5, 0.872_594_662_541_570_6),
         ];
@@ -338,8 +366,13 @@ mod tests {
             assert!(close(got, want, 1e-11), "t({p}, {df}) = {got}, want {want}");
             let lower = t_quantile(1.0 - p, df);
             assert!(close(lower, -want, 1e-9), "t({}, {df}) = {lower}", 1.0 - p);
-            assert!(close(t_cdf(want, df), p, 1e-12), "cdf at {want}, {df}");
+            if df <= 1000.0 {
+                assert!(close(t_cdf(want, df), p, 1e-13), "cdf at {want}, {df}");
+            }
         }
+        // A far tail, given as the lower tail so that `1 - p` does not round the probability.
+        let got = t_quantile(1e-9, 1001.0);
+        assert!(close(got, -6.053_633_999_951_316, 1e-11), "{got}");
     }
 
     #[test]
@@ -350,8 +383,11 @@ mod tests {
         assert!(t_quantile(0.975, 0.0).is_nan());
         assert!(t_quantile(1.5, 3.0).is_nan());
         assert!(t_quantile(f64::NAN, 3.0).is_nan());
-        // Huge degrees of freedom tend to the normal quantile.
-        assert!(close(t_quantile(0.975, 1e12), 1.959_963_984_540_054, 1e-14));
+        // Huge degrees of freedom tend to the normal quantile: t = z + (z^3 + z) / (4 df) + ...
+        let z = 1.959_963_984_540_054;
+        let want = z + (z * z * z + z) / 4e12;
+        assert!(close(t_quantile(0.975, 1e12), want, 1e-15));
+        assert!(close(t_quantile(0.975, f64::INFINITY), z, 1e-15));
         assert!(t_quantile(1e-300, 3.0).is_finite());
     }
 
