@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Parser, Subcommand};
 use sha2::{Digest, Sha256};
 
+use crate::compare;
 use crate::diagnostic::suggest;
 use crate::montecarlo::{self, BatchSpec};
 use crate::output::{self, Manifest};
@@ -34,8 +35,38 @@ pub enum Command {
     },
     /// Run every policy of a scenario (or those named) and write the results
     Run(RunArgs),
+    /// Compare the focal actor's options with a baseline, run by run on common random numbers
+    Compare(CompareArgs),
     /// Run again from a results folder's manifest.json and check the results are identical
     Rerun(RerunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario file (TOML)
+    pub scenario: PathBuf,
+    /// The option to compare with [default: the scenario's `baseline`]
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
+    /// Compare only this option (repeatable); the baseline is always included
+    #[arg(long = "policy", value_name = "NAME")]
+    pub policies: Vec<String>,
+    /// Runs per option, or `auto`: double from 100 until the best option is separated from the
+    /// runner-up at 95% confidence, up to 51,200 runs
+    #[arg(long, value_name = "N|auto")]
+    pub runs: Option<String>,
+    /// Seed of the study [default: the scenario's `seed`]
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Results folder [default: output/SCENARIO-STEM]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores]; results do not depend on it
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Replace an existing results folder written by entente
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,7 +94,7 @@ pub struct RunArgs {
     /// Seed of the study [default: the scenario's `seed`]
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Results folder [default: output/<scenario file stem>]
+    /// Results folder [default: output/SCENARIO-STEM]
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Run only this policy (repeatable); the baseline is always included
@@ -119,6 +150,7 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<(), Failure> {
     match cli.command {
         Command::Validate { files } => validate(&files),
         Command::Run(args) => run_command(args, argv),
+        Command::Compare(args) => compare_command(args, argv),
         Command::Rerun(args) => rerun_command(args, argv),
     }
 }
@@ -179,10 +211,17 @@ struct Study {
     scenario_path: PathBuf,
     loaded: Loaded,
     spec: BatchSpec,
+    /// The policy that the comparison is made against.
+    baseline: usize,
+    /// Grow the number of runs until the top option is separated (`spec.runs` is the start).
+    auto_runs: bool,
     threads: usize,
     out: PathBuf,
     force: bool,
 }
+
+/// The cap of `--runs auto`.
+pub const AUTO_RUNS_CAP: u32 = 51_200;
 
 /// Largest memory a batch may hold in trajectories, in bytes.
 const MEMORY_BUDGET: f64 = 8.0 * 1024.0 * 1024.0 * 1024.0;
@@ -199,15 +238,7 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
     }
     let scenario = &loaded.scenario;
     let policies = select_policies(scenario, &args.policies)?;
-    let runs = match args.runs {
-        None => scenario.runs,
-        Some(runs) if (1..=MAX_RUNS as u64).contains(&runs) => runs as u32,
-        Some(runs) => {
-            return Err(Failure::new(format!(
-                "error: `--runs` is {runs}; it must lie in [1, {MAX_RUNS}]"
-            )));
-        }
-    };
+    let runs = runs_or_default(args.runs, scenario.runs)?;
     let seed = args.seed.unwrap_or(scenario.seed);
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = args
@@ -223,24 +254,119 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
             runs,
             seed,
         },
+        baseline: scenario.baseline,
+        auto_runs: false,
         loaded,
         threads: threads_or_all(args.threads),
         out,
         force: args.force,
     };
-    let (batch, summaries) = execute(&study, argv)?;
+    let done = execute(&study, argv)?;
+    print_results(&study, &done);
+    Ok(())
+}
+
+fn runs_or_default(runs: Option<u64>, default: u32) -> Result<u32, Failure> {
+    match runs {
+        None => Ok(default),
+        Some(runs) if (1..=MAX_RUNS as u64).contains(&runs) => Ok(runs as u32),
+        Some(runs) => Err(Failure::new(format!(
+            "error: `--runs` is {runs}; it must lie in [1, {MAX_RUNS}]"
+        ))),
+    }
+}
+
+fn default_out(scenario_path: &Path) -> PathBuf {
+    let stem = scenario_path
+        .file_stem()
+        .map_or("results".into(), |s| s.to_string_lossy().into_owned());
+    PathBuf::from("output").join(stem)
+}
+
+fn note_warnings(loaded: &Loaded, path: &Path) {
+    if !loaded.warnings.is_empty() {
+        eprintln!(
+            "note: {} warning{} in `{}`; `entente validate` shows them",
+            loaded.warnings.len(),
+            if loaded.warnings.len() == 1 { "" } else { "s" },
+            path.display()
+        );
+    }
+}
+
+fn compare_command(args: CompareArgs, argv: &[String]) -> Result<(), Failure> {
+    let loaded = load_or_fail(&args.scenario)?;
+    note_warnings(&loaded, &args.scenario);
+    let scenario = &loaded.scenario;
+    let baseline = match &args.baseline {
+        None => scenario.baseline,
+        Some(name) => policy_by_name(scenario, name, "--baseline")?,
+    };
+    let mut policies = select_policies(scenario, &args.policies)?;
+    if !policies.contains(&baseline) {
+        policies.push(baseline);
+        policies.sort_unstable();
+    }
+    let (runs, auto_runs) = match args.runs.as_deref() {
+        Some("auto") => (100, true),
+        Some(text) => match text.parse::<u64>() {
+            Ok(runs) => (runs_or_default(Some(runs), scenario.runs)?, false),
+            Err(_) => {
+                return Err(Failure::new(format!(
+                    "error: `--runs` is `{text}`; give a number of runs or `auto`"
+                )));
+            }
+        },
+        None => (scenario.runs, false),
+    };
+    let study = Study {
+        scenario_path: args.scenario.clone(),
+        spec: BatchSpec {
+            policies,
+            runs,
+            seed: args.seed.unwrap_or(scenario.seed),
+        },
+        baseline,
+        auto_runs,
+        out: args
+            .out
+            .clone()
+            .unwrap_or_else(|| default_out(&args.scenario)),
+        loaded,
+        threads: threads_or_all(args.threads),
+        force: args.force,
+    };
+    let done = execute(&study, argv)?;
+    print_results(&study, &done);
+    Ok(())
+}
+
+/// What a finished study produced.
+struct Done {
+    batch: crate::montecarlo::Batch,
+    summaries: Vec<PolicySummary>,
+    comparison: compare::Comparison,
+}
+
+fn print_results(study: &Study, done: &Done) {
+    let scenario = &study.loaded.scenario;
     let mut stdout = std::io::stdout().lock();
     let _ = write!(
         stdout,
         "{}",
-        ranking_table(&study.loaded.scenario, &batch, &summaries)
+        ranking_table(scenario, &done.batch, &done.summaries)
+    );
+    let _ = writeln!(stdout);
+    let _ = write!(
+        stdout,
+        "{}",
+        compare::render_table(scenario, &done.comparison)
     );
     let _ = writeln!(
         stdout,
-        "results: {}/ (manifest.json, summary.json, timeseries.csv, runs.csv, actors.csv, affinity.csv)",
+        "\nresults: {}/ (manifest.json, summary.json, comparison.json, comparison.csv, tripwires.csv, timeseries.csv, runs.csv, actors.csv, affinity.csv)",
         study.out.display()
     );
-    Ok(())
 }
 
 fn threads_or_all(threads: Option<u32>) -> usize {
@@ -251,10 +377,7 @@ fn threads_or_all(threads: Option<u32>) -> usize {
 }
 
 /// Runs a study and writes its results folder.
-fn execute(
-    study: &Study,
-    argv: &[String],
-) -> Result<(crate::montecarlo::Batch, Vec<PolicySummary>), Failure> {
+fn execute(study: &Study, argv: &[String]) -> Result<Done, Failure> {
     let scenario = &study.loaded.scenario;
     let spec = &study.spec;
     if study.out.exists() && !study.force {
@@ -292,15 +415,38 @@ fn execute(
     } else {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
+    let interrupted = || Failure {
+        message: "interrupted: no results were written".into(),
+        code: 130,
+    };
     let batch =
         pool.install(|| montecarlo::run_batch_until(scenario, spec, &|k| bar.inc(k), &INTERRUPTED));
     bar.finish_and_clear();
-    let Some(batch) = batch else {
-        return Err(Failure {
-            message: "interrupted: no results were written".into(),
-            code: 130,
-        });
+    let Some(mut batch) = batch else {
+        return Err(interrupted());
     };
+    let baseline_slot = compare::slot_of(&batch, study.baseline).unwrap_or(0);
+    let mut comparison = compare::compare(scenario, &batch, baseline_slot);
+    if study.auto_runs {
+        // Check only at doubling checkpoints (checking after every run would make a false
+        // "stable" much likelier); the batch grows by its missing runs only.
+        while !compare::top_is_stable(&comparison, compare::CONFIDENCE)
+            && !comparison.top_pair.as_ref().is_some_and(|p| p.identical)
+            && batch.spec.runs < AUTO_RUNS_CAP
+        {
+            let next = (batch.spec.runs * 2).min(AUTO_RUNS_CAP);
+            eprintln!(
+                "runs auto: {} runs do not separate the top two options; trying {next}",
+                batch.spec.runs
+            );
+            if !pool.install(|| batch.extend_to(scenario, next, &INTERRUPTED)) {
+                return Err(interrupted());
+            }
+            comparison = compare::compare(scenario, &batch, baseline_slot);
+        }
+        eprintln!("runs auto: stopped at {} runs", batch.spec.runs);
+    }
+    let spec = &batch.spec;
     let summaries = summary::final_summaries(&batch);
     let manifest = Manifest {
         entente_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -313,7 +459,7 @@ fn execute(
         turn_months: scenario.turn_months,
         start: scenario.start.to_string(),
         focal: scenario.actors[scenario.focal].id.clone(),
-        baseline: scenario.policies[scenario.baseline].id.clone(),
+        baseline: scenario.policies[study.baseline].id.clone(),
         policies: spec.policies.iter().map(|&p| scenario.policies[p].id.clone()).collect(),
         threads: study.threads,
         command: argv.to_vec(),
@@ -326,6 +472,14 @@ fn execute(
             code: 130,
         });
     }
+    let extra = |dir: &Path| -> Result<(), output::OutputError> {
+        compare::write_comparison(dir, scenario, &batch, &comparison).map_err(|source| {
+            output::OutputError::Io {
+                path: dir.join("comparison.json"),
+                source,
+            }
+        })
+    };
     output::write_results(
         &study.out,
         study.force,
@@ -333,12 +487,20 @@ fn execute(
         &batch,
         &summaries,
         &manifest,
+        &extra,
     )?;
-    Ok((batch, summaries))
+    Ok(Done {
+        batch,
+        summaries,
+        comparison,
+    })
 }
 
 /// The files whose bytes must be identical when a run is repeated.
 pub const REPRODUCIBLE_FILES: &[&str] = &[
+    "comparison.json",
+    "comparison.csv",
+    "tripwires.csv",
     "summary.json",
     "timeseries.csv",
     "runs.csv",
@@ -423,8 +585,16 @@ fn rerun_command(args: RerunArgs, argv: &[String]) -> Result<(), Failure> {
         name.push("-rerun");
         args.results.with_file_name(name)
     });
+    let baseline_id = field("baseline")?.as_str().unwrap_or_default().to_string();
+    let baseline = loaded.scenario.policy_index(&baseline_id).ok_or_else(|| {
+        Failure::new(format!(
+            "error: baseline `{baseline_id}` of the manifest is not in the scenario"
+        ))
+    })?;
     let study = Study {
         scenario_path,
+        baseline,
+        auto_runs: false,
         loaded,
         spec: BatchSpec {
             policies,
@@ -472,32 +642,34 @@ fn select_policies(scenario: &Scenario, names: &[String]) -> Result<Vec<usize>, 
     }
     let mut chosen = vec![scenario.baseline];
     for name in names {
-        match scenario.policy_index(name) {
-            Some(idx) => {
-                if !chosen.contains(&idx) {
-                    chosen.push(idx);
-                }
-            }
-            None => {
-                let ids: Vec<&str> = scenario.policies.iter().map(|p| p.id.as_str()).collect();
-                let hint = match suggest(name, ids.iter().copied()) {
-                    Some(best) => format!("did you mean `{best}`?"),
-                    None => format!(
-                        "policies are {}",
-                        ids.iter()
-                            .map(|i| format!("`{i}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                };
-                return Err(Failure::new(format!(
-                    "error: unknown policy `{name}` in `--policy`\n  = help: {hint}"
-                )));
-            }
+        let idx = policy_by_name(scenario, name, "--policy")?;
+        if !chosen.contains(&idx) {
+            chosen.push(idx);
         }
     }
     chosen.sort_unstable();
     Ok(chosen)
+}
+
+/// Resolves a policy id given on the command line, suggesting a close one.
+fn policy_by_name(scenario: &Scenario, name: &str, flag: &str) -> Result<usize, Failure> {
+    if let Some(idx) = scenario.policy_index(name) {
+        return Ok(idx);
+    }
+    let ids: Vec<&str> = scenario.policies.iter().map(|p| p.id.as_str()).collect();
+    let hint = match suggest(name, ids.iter().copied()) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => format!(
+            "policies are {}",
+            ids.iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Err(Failure::new(format!(
+        "error: unknown policy `{name}` in `{flag}`\n  = help: {hint}"
+    )))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

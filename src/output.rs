@@ -148,6 +148,8 @@ pub enum OutputError {
     NotOurs(PathBuf),
     #[error("cannot write `{path}`: {source}")]
     Io { path: PathBuf, source: io::Error },
+    #[error("{0}")]
+    Other(String),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
@@ -157,7 +159,11 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
     }
 }
 
-/// Writes every results file into `dir`, atomically.
+/// More files to write into the (temporary) results folder before it is moved into place.
+pub type Extra<'a> = &'a dyn Fn(&Path) -> Result<(), OutputError>;
+
+/// Writes every results file into `dir`, atomically; `extra` adds files (comparison, charts,
+/// report) to the same folder before it becomes visible.
 pub fn write_results(
     dir: &Path,
     force: bool,
@@ -165,6 +171,7 @@ pub fn write_results(
     batch: &Batch,
     summaries: &[PolicySummary],
     manifest: &Manifest,
+    extra: Extra<'_>,
 ) -> Result<(), OutputError> {
     if dir.exists() {
         if !force {
@@ -187,7 +194,7 @@ pub fn write_results(
         fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
     }
     fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
-    let result = write_all(&tmp, scenario, batch, summaries, manifest);
+    let result = write_all(&tmp, scenario, batch, summaries, manifest).and_then(|()| extra(&tmp));
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);
