@@ -187,3 +187,75 @@ fn missing_file_and_directory_are_bad_input() {
     let ran = Test::new().args(["validate", "."]).status(1).run();
     assert!(ran.stderr().contains("is a directory"), "{}", ran.stderr());
 }
+
+#[test]
+fn compare_prints_paired_differences_flips_and_tripwires() {
+    let ran = Test::new()
+        .args([
+            "compare",
+            fixture("small.toml").to_str().unwrap(),
+            "--runs",
+            "30",
+            "--out",
+            "res",
+            "--baseline",
+            "engage",
+        ])
+        .run();
+    let stdout = ran.stdout();
+    assert!(
+        stdout.contains("compared with the baseline `engage`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("composite - baseline [95% CI]"), "{stdout}");
+    assert!(stdout.contains("When does the ranking flip?"), "{stdout}");
+    assert!(stdout.contains("Tripwires"), "{stdout}");
+    let comparison: serde_json::Value =
+        serde_json::from_str(&ran.read("res/comparison.json")).unwrap();
+    assert!(comparison.is_object());
+    let tripwires = ran.read("res/tripwires.csv");
+    assert!(
+        tripwires.starts_with("policy,tripwire,turn,date,probability"),
+        "{tripwires}"
+    );
+    // 4 policies x 4 tripwires x 25 points.
+    assert_eq!(tripwires.lines().count(), 1 + 4 * 4 * 25);
+    let manifest: serde_json::Value = serde_json::from_str(&ran.read("res/manifest.json")).unwrap();
+    assert_eq!(manifest["baseline"], "engage");
+}
+
+#[test]
+fn compare_runs_auto_stops_at_a_doubling_checkpoint() {
+    let ran = Test::new()
+        .args([
+            "compare",
+            fixture("small.toml").to_str().unwrap(),
+            "--runs",
+            "auto",
+            "--out",
+            "res",
+        ])
+        .run();
+    let manifest: serde_json::Value = serde_json::from_str(&ran.read("res/manifest.json")).unwrap();
+    let runs = manifest["runs"].as_u64().unwrap();
+    assert!(
+        [100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200].contains(&runs),
+        "{runs}"
+    );
+    assert!(
+        ran.stderr()
+            .contains(&format!("runs auto: stopped at {runs} runs")),
+        "{}",
+        ran.stderr()
+    );
+    let ran = Test::new()
+        .args([
+            "compare",
+            fixture("small.toml").to_str().unwrap(),
+            "--runs",
+            "lots",
+        ])
+        .status(1)
+        .run();
+    assert!(ran.stderr().contains("give a number of runs or `auto`"));
+}

@@ -3,7 +3,7 @@
 
 use crate::support::{Test, fixture};
 
-fn run_with(args: &[&str]) -> (String, String, String) {
+fn run_with(args: &[&str]) -> (String, String, String, String) {
     let mut all = vec![
         "run",
         fixture("small.toml").to_str().unwrap().to_string().leak() as &str,
@@ -18,6 +18,7 @@ fn run_with(args: &[&str]) -> (String, String, String) {
         ran.read("res/runs.csv"),
         ran.read("res/timeseries.csv"),
         ran.read("res/summary.json"),
+        ran.read("res/comparison.json") + &ran.read("res/tripwires.csv"),
     )
 }
 
