@@ -39,6 +39,18 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run again from a results folder's manifest.json and check the results are identical
     Rerun(RerunArgs),
+    /// Print a synthetic scenario of any size (for benchmarks and scaling studies)
+    GenBench {
+        /// Number of actors
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(3..=500))]
+        actors: u32,
+        /// Number of monthly turns
+        #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..=1200))]
+        turns: u32,
+        /// Generator seed
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -152,6 +164,15 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<(), Failure> {
         Command::Run(args) => run_command(args, argv),
         Command::Compare(args) => compare_command(args, argv),
         Command::Rerun(args) => rerun_command(args, argv),
+        Command::GenBench {
+            actors,
+            turns,
+            seed,
+        } => {
+            let text = crate::synthetic::scenario_text(actors as usize, turns, seed);
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            Ok(())
+        }
     }
 }
 

@@ -73,6 +73,70 @@ pub fn run(scenario: &Scenario, spec: RunSpec) -> Trajectory {
     simulation.finish()
 }
 
+/// A monthly share of a gap turned into a share per turn of `m` months: `1 - (1 - rate)^m`.
+fn per_turn(rate: f64, m: f64) -> f64 {
+    if m == 1.0 {
+        rate
+    } else {
+        1.0 - (1.0 - rate).powf(m)
+    }
+}
+
+fn rates(scenario: &Scenario) -> Rates {
+    let m = scenario.turn_months as f64;
+    let p = |param| scenario.param(param);
+    let per_turn = |rate: f64| per_turn(rate, m);
+    let n = scenario.actors.len();
+    let elasticity = p(Param::TradeGdpElasticity);
+    Rates {
+        affinity_drift: per_turn(p(Param::AffinityDrift)),
+        balancing: p(Param::BalancingRate) * m,
+        affinity_slope: p(Param::AffinityDistanceSlope),
+        affinity_noise: p(Param::AffinityNoise) * m.sqrt(),
+        reciprocity: scenario
+            .actors
+            .iter()
+            .map(|a| per_turn(p(Param::ReciprocityRate) * a.doctrine.reciprocity.v()))
+            .collect(),
+        doctrine_balancing: scenario
+            .actors
+            .iter()
+            .map(|a| a.doctrine.balancing.v())
+            .collect(),
+        position_noise: (0..n)
+            .map(|i| scenario.position_volatility(i) * m.sqrt())
+            .collect(),
+        position_pull: scenario
+            .actors
+            .iter()
+            .map(|a| per_turn(p(Param::PositionInfluence) * a.doctrine.susceptibility.v()))
+            .collect(),
+        politicisation: (0..n).map(|i| scenario.trade_politicisation(i)).collect(),
+        enforcement: scenario
+            .actors
+            .iter()
+            .map(|a| a.doctrine.sanction_enforcement.v())
+            .collect(),
+        position_anchor: per_turn(p(Param::PositionAnchor)),
+        trade_lambda: per_turn(p(Param::TradeAdjustment)),
+        trade_noise: p(Param::TradeNoise) * m.sqrt(),
+        gdp_growth: scenario
+            .actors
+            .iter()
+            .map(|a| (1.0 + a.gdp_growth.v()).powf(m / 12.0))
+            .collect(),
+        gdp_term_growth: scenario
+            .actors
+            .iter()
+            .map(|a| (1.0 + a.gdp_growth.v()).powf(m / 12.0 * elasticity))
+            .collect(),
+        ln_sanction: p(Param::SanctionMultiplier).max(1e-300).ln(),
+        ln_fta: p(Param::FtaMultiplier).ln(),
+        crisis_disruption: p(Param::CrisisTradeDisruption),
+        deal_months: p(Param::TradeDealMonths),
+    }
+}
+
 /// The world of one run at the start of a turn.
 #[derive(Debug, Clone)]
 pub struct World {
@@ -106,6 +170,35 @@ pub struct World {
     pub effective_power: Vec<f64>,
 }
 
+/// Per-turn rates and per-actor constants, computed once per run from the (sampled) scenario so
+/// that the turn loop does no `powf` on constants (a turn may last several months).
+#[derive(Debug, Clone, Default)]
+struct Rates {
+    /// Share of the gap to baseline affinity closed per turn.
+    affinity_drift: f64,
+    balancing: f64,
+    affinity_slope: f64,
+    affinity_noise: f64,
+    /// Per actor: reciprocity share per turn, balancing doctrine, position noise SD per turn,
+    /// Friedkin-Johnsen pull per turn, trade politicisation, sanction enforcement.
+    reciprocity: Vec<f64>,
+    doctrine_balancing: Vec<f64>,
+    position_noise: Vec<f64>,
+    position_pull: Vec<f64>,
+    politicisation: Vec<f64>,
+    enforcement: Vec<f64>,
+    position_anchor: f64,
+    trade_lambda: f64,
+    trade_noise: f64,
+    /// Per actor: the factor by which GDP, and `Y_i^e_Y`, grow each turn.
+    gdp_growth: Vec<f64>,
+    gdp_term_growth: Vec<f64>,
+    ln_sanction: f64,
+    ln_fta: f64,
+    crisis_disruption: f64,
+    deal_months: f64,
+}
+
 /// A run in progress.
 pub struct Simulation<'a> {
     scenario: &'a Scenario,
@@ -125,6 +218,11 @@ pub struct Simulation<'a> {
     proximity_total: Vec<f64>,
     /// Each theatre's exposure of the focal actor: mean proximity to the theatre's parties.
     theatre_exposure: Vec<f64>,
+    rates: Rates,
+    /// Per actor: `(Y_i(t) / Y_i(0))^e_Y`, updated each turn.
+    gdp_term: Vec<f64>,
+    /// Pairs `(i, j)` with `i < j` and trade at the start: the only pairs whose trade moves.
+    trade_pairs: Vec<(usize, usize)>,
     /// Scratch buffers reused every turn.
     scratch: Scratch,
 }
@@ -147,6 +245,28 @@ struct Scratch {
     uniform_secondary: Vec<f64>,
     affinity_next: Vec<f64>,
     position_next: Vec<f64>,
+    in_crisis: Vec<bool>,
+    share: Vec<f64>,
+    non_aggression: Vec<f64>,
+    /// The affinity matrix transposed (`[i * n + j]` holds j's affinity toward i), so that the
+    /// loops over `A_ji` read memory in order.
+    affinity_t: Vec<f64>,
+}
+
+/// Writes the transpose of the `n` x `n` matrix `from` into `to`, in cache-sized blocks.
+fn transpose(from: &[f64], to: &mut Vec<f64>, n: usize) {
+    const BLOCK: usize = 16;
+    to.clear();
+    to.resize(n * n, 0.0);
+    for ib in (0..n).step_by(BLOCK) {
+        for jb in (0..n).step_by(BLOCK) {
+            for i in ib..(ib + BLOCK).min(n) {
+                for j in jb..(jb + BLOCK).min(n) {
+                    to[j * n + i] = from[i * n + j];
+                }
+            }
+        }
+    }
 }
 
 impl<'a> Simulation<'a> {
@@ -219,6 +339,12 @@ impl<'a> Simulation<'a> {
             proximity: Vec::new(),
             proximity_total: Vec::new(),
             theatre_exposure: Vec::new(),
+            rates: rates(scenario),
+            gdp_term: vec![1.0; n],
+            trade_pairs: (0..n)
+                .flat_map(|i| ((i + 1)..n).map(move |j| (i, j)))
+                .filter(|&(i, j)| relations.trade[i * n + j].v() > 0.0)
+                .collect(),
             scratch: Scratch::default(),
         };
         simulation.proximity = (0..n * n)
@@ -392,7 +518,7 @@ impl<'a> Simulation<'a> {
         rng::fill_normals(&mut rng, &mut s.normals_position);
         s.normals_affinity.resize(n * n, 0.0);
         rng::fill_normals(&mut rng, &mut s.normals_affinity);
-        s.normals_trade.resize(n * n, 0.0);
+        s.normals_trade.resize(self.trade_pairs.len(), 0.0);
         rng::fill_normals(&mut rng, &mut s.normals_trade);
         s.uniform_incident.clear();
         s.uniform_incident
@@ -551,11 +677,11 @@ impl<'a> Simulation<'a> {
             }
             ActionKind::Align => {
                 let gap = self.world.position[target] - self.world.position[actor];
-                let share = 1.0 - (1.0 - p(Param::AlignRate) * intensity).powf(m);
+                let share = per_turn(p(Param::AlignRate) * intensity, m);
                 s.position_delta[actor] += share * gap;
             }
             ActionKind::Disengage => {
-                let shrink = 1.0 - (1.0 - p(Param::DisengageEffect) * intensity).powf(m);
+                let shrink = per_turn(p(Param::DisengageEffect) * intensity, m);
                 s.affinity_delta[at] -= shrink * a[at];
                 s.affinity_delta[ta] -= shrink * a[ta];
             }
@@ -675,7 +801,7 @@ impl<'a> Simulation<'a> {
                     .iter()
                     .map(|&seller| self.scratch.arms[buyer * n + seller])
                     .fold(0.0, f64::max);
-                let chance = 1.0 - (1.0 - hazard * exposure).powf(m);
+                let chance = per_turn(hazard * exposure, m);
                 if exposure > 0.0 && u < chance {
                     let idx = enforcer * n + buyer;
                     self.world.sanction_secondary[idx] =
@@ -719,21 +845,16 @@ impl<'a> Simulation<'a> {
     }
 
     fn update_positions(&mut self) {
-        let scenario = self.scenario;
         let n = self.world.n;
-        let m = scenario.turn_months as f64;
-        let anchor = 1.0 - (1.0 - scenario.param(Param::PositionAnchor)).powf(m);
-        let influence = scenario.param(Param::PositionInfluence);
         let mut next = std::mem::take(&mut self.scratch.position_next);
         next.clear();
+        let rates = &self.rates;
         for i in 0..n {
-            let susceptibility = scenario.actors[i].doctrine.susceptibility.v();
-            let pull = 1.0 - (1.0 - influence * susceptibility).powf(m);
             let mut x = self.world.position[i];
-            x += pull * (self.pull_gap(i) - self.initial_pull_gap[i]);
-            x += anchor * (self.initial.position[i] - x);
+            x += rates.position_pull[i] * (self.pull_gap(i) - self.initial_pull_gap[i]);
+            x += rates.position_anchor * (self.initial.position[i] - x);
             x += self.scratch.position_delta[i];
-            x += scenario.position_volatility(i) * m.sqrt() * self.scratch.normals_position[i];
+            x += rates.position_noise[i] * self.scratch.normals_position[i];
             next.push(x.clamp(-10.0, 10.0));
         }
         std::mem::swap(&mut self.world.position, &mut next);
@@ -741,64 +862,60 @@ impl<'a> Simulation<'a> {
     }
 
     fn update_affinity(&mut self) {
-        let scenario = self.scenario;
         let n = self.world.n;
-        let m = scenario.turn_months as f64;
-        let drift = 1.0 - (1.0 - scenario.param(Param::AffinityDrift)).powf(m);
-        let reciprocity_rate = scenario.param(Param::ReciprocityRate);
-        let balancing_rate = scenario.param(Param::BalancingRate) * m;
-        let slope = scenario.param(Param::AffinityDistanceSlope);
-        let noise = scenario.param(Param::AffinityNoise) * m.sqrt();
+        transpose(&self.world.affinity, &mut self.scratch.affinity_t, n);
+        let affinity_t = &self.scratch.affinity_t;
+        let rates = &self.rates;
         let w = &self.world;
         let a0 = &self.initial.affinity;
         let x0 = &self.initial.position;
+        let scale = &self.proximity_total;
         let next = &mut self.scratch.affinity_next;
         next.clear();
         next.extend_from_slice(&w.affinity);
-        // Normalised threat: each actor's threat from j over its maximum possible threat.
-        let threat_scale: Vec<f64> = (0..n)
-            .map(|i| {
-                (0..n)
-                    .filter(|&j| j != i)
-                    .map(|j| scenario.proximity(i, j))
-                    .sum::<f64>()
-                    .max(1e-12)
-            })
-            .collect();
         for i in 0..n {
-            let doctrine = &scenario.actors[i].doctrine;
-            let reciprocity = 1.0 - (1.0 - reciprocity_rate * doctrine.reciprocity.v()).powf(m);
-            let balancing = doctrine.balancing.v();
-            // Main threat of i (Walt 1987): the largest single threat.
-            let main = (0..n).filter(|&j| j != i).max_by(|&a, &b| {
-                w.threat[i * n + a]
-                    .total_cmp(&w.threat[i * n + b])
-                    .then(b.cmp(&a))
-            });
-            let main_threat = main.map_or(0.0, |j| w.threat[i * n + j] / threat_scale[i]);
+            let reciprocity = rates.reciprocity[i];
+            let balancing = rates.doctrine_balancing[i];
+            // Main threat of i (Walt 1987): the largest single threat (ties: the lower index).
+            let row = &w.threat[i * n..(i + 1) * n];
+            let mut main = usize::MAX;
+            let mut main_value = 0.0;
+            for (j, &value) in row.iter().enumerate() {
+                if j != i && (main == usize::MAX || value > main_value) {
+                    main = j;
+                    main_value = value;
+                }
+            }
+            let main_threat = if scale[i] > 0.0 {
+                main_value / scale[i]
+            } else {
+                0.0
+            };
+            let balance_weight = rates.balancing * balancing * main_threat;
             for j in 0..n {
                 if i == j {
                     continue;
                 }
                 let ij = i * n + j;
                 let a = w.affinity[ij];
-                let baseline = (a0[ij]
-                    - slope * ((w.position[i] - w.position[j]).abs() - (x0[i] - x0[j]).abs()))
-                .clamp(-1.0, 1.0);
+                let moved = (w.position[i] - w.position[j]).abs() - (x0[i] - x0[j]).abs();
+                let baseline = (a0[ij] - rates.affinity_slope * moved).clamp(-1.0, 1.0);
                 let mut next_a =
-                    a + drift * (baseline - a) + reciprocity * (w.affinity[j * n + i] - a);
-                if let Some(threatener) = main {
-                    if main_threat > 0.0 {
-                        if balancing > 0.0 && j != threatener {
-                            let shared = w.threat[j * n + threatener] / threat_scale[j];
-                            next_a += balancing_rate * balancing * main_threat * shared;
-                        } else if balancing < 0.0 && j == threatener {
-                            next_a += balancing_rate * (-balancing) * main_threat;
-                        }
+                    a + rates.affinity_drift * (baseline - a) + reciprocity * (affinity_t[ij] - a);
+                if main_threat > 0.0 {
+                    if balancing > 0.0 && j != main {
+                        let shared = if scale[j] > 0.0 {
+                            w.threat[j * n + main] / scale[j]
+                        } else {
+                            0.0
+                        };
+                        next_a += balance_weight * shared;
+                    } else if balancing < 0.0 && j == main {
+                        next_a -= balance_weight;
                     }
                 }
-                next_a +=
-                    self.scratch.affinity_delta[ij] + noise * self.scratch.normals_affinity[ij];
+                next_a += self.scratch.affinity_delta[ij]
+                    + rates.affinity_noise * self.scratch.normals_affinity[ij];
                 next[ij] = next_a.clamp(-1.0, 1.0);
             }
         }
@@ -810,8 +927,15 @@ impl<'a> Simulation<'a> {
         let scenario = self.scenario;
         let n = self.world.n;
         let total: f64 = self.world.capability.iter().sum::<f64>().max(1e-300);
-        let share: Vec<f64> = self.world.capability.iter().map(|c| c / total).collect();
+        let share = &mut self.scratch.share;
+        share.clear();
+        share.extend(self.world.capability.iter().map(|c| c / total));
+        let non_aggression = &mut self.scratch.non_aggression;
+        non_aggression.clear();
+        non_aggression.resize(n * n, 1.0);
         let tie_weight = scenario.param(Param::DefenceCooperationCredibility);
+        transpose(&self.world.affinity, &mut self.scratch.affinity_t, n);
+        let affinity_t = &self.scratch.affinity_t;
         let w = &mut self.world;
         for i in 0..n {
             let mut power = share[i];
@@ -820,7 +944,6 @@ impl<'a> Simulation<'a> {
             }
             w.effective_power[i] = power;
         }
-        let mut non_aggression = vec![1.0; n * n];
         for (k, treaty) in scenario.treaties.iter().enumerate() {
             if turn < treaty.in_force_turn {
                 continue;
@@ -842,16 +965,17 @@ impl<'a> Simulation<'a> {
             }
         }
         for i in 0..n {
+            let pi = w.effective_power[i];
             for j in 0..n {
                 let ij = i * n + j;
-                if i == j {
+                let hostility = (-affinity_t[ij]).max(0.0);
+                if i == j || hostility == 0.0 {
                     w.threat[ij] = 0.0;
                     continue;
                 }
-                let (pi, pj) = (w.effective_power[i], w.effective_power[j]);
+                let pj = w.effective_power[j];
                 let relative = if pi + pj > 0.0 { pj / (pi + pj) } else { 0.0 };
-                let hostility = (-w.affinity[j * n + i]).max(0.0);
-                w.threat[ij] = relative * hostility * scenario.proximity(i, j) * non_aggression[ij];
+                w.threat[ij] = relative * hostility * self.proximity[ij] * non_aggression[ij];
             }
         }
     }
@@ -860,32 +984,27 @@ impl<'a> Simulation<'a> {
         let scenario = self.scenario;
         let n = self.world.n;
         let m = scenario.turn_months as f64;
-        let lambda = 1.0 - (1.0 - scenario.param(Param::TradeAdjustment)).powf(m);
-        let elasticity = scenario.param(Param::TradeGdpElasticity);
-        let fta = scenario.param(Param::FtaMultiplier);
-        let sanction = scenario.param(Param::SanctionMultiplier);
-        let disruption = scenario.param(Param::CrisisTradeDisruption);
-        let deal_months = scenario.param(Param::TradeDealMonths);
-        let noise = scenario.param(Param::TradeNoise) * m.sqrt();
+        let rates = &self.rates;
         // GDP grows first, so the gravity target uses this turn's GDP.
-        for (i, actor) in scenario.actors.iter().enumerate() {
-            self.world.gdp[i] *= (1.0 + actor.gdp_growth.v()).powf(m / 12.0);
+        for i in 0..n {
+            self.world.gdp[i] *= rates.gdp_growth[i];
+            self.gdp_term[i] *= rates.gdp_term_growth[i];
         }
-        let in_crisis: Vec<bool> = (0..n)
-            .map(|i| {
-                scenario
-                    .theatres
-                    .iter()
-                    .enumerate()
-                    .any(|(t, h)| self.world.crisis[t] && h.involves(i))
-            })
-            .collect();
+        let mut in_crisis = std::mem::take(&mut self.scratch.in_crisis);
+        in_crisis.clear();
+        in_crisis.extend((0..n).map(|i| {
+            scenario
+                .theatres
+                .iter()
+                .enumerate()
+                .any(|(t, h)| self.world.crisis[t] && h.involves(i))
+        }));
         let w = &mut self.world;
         let s = &self.scratch;
+        // Trade talks and secondary-sanction expiry, for every pair.
         for i in 0..n {
             for j in (i + 1)..n {
                 let (ij, ji) = (i * n + j, j * n + i);
-                // Trade-deal progress and entry into force.
                 let deal = s.deal_action[ij];
                 if deal == 0.0 && w.deal_in_force[ij] == 0.0 {
                     // Negotiations must be continuous: a pause starts them over.
@@ -895,7 +1014,7 @@ impl<'a> Simulation<'a> {
                 if deal > 0.0 {
                     w.deal_months[ij] += m;
                     w.deal_months[ji] = w.deal_months[ij];
-                    if w.deal_months[ij] >= deal_months {
+                    if w.deal_months[ij] >= rates.deal_months {
                         let depth = if scenario.relations.agreement[ij] {
                             0.5 * deal
                         } else {
@@ -906,55 +1025,58 @@ impl<'a> Simulation<'a> {
                     }
                 }
                 for idx in [ij, ji] {
-                    if w.sanction_secondary_until[idx] <= next_turn {
+                    if w.sanction_secondary[idx] > 0.0
+                        && w.sanction_secondary_until[idx] <= next_turn
+                    {
                         w.sanction_secondary[idx] = 0.0;
                     }
                 }
-                let t0 = self.initial.trade[ij];
-                if t0 <= 0.0 {
-                    continue;
-                }
-                let enforce_i = scenario.actors[i].doctrine.sanction_enforcement.v();
-                let enforce_j = scenario.actors[j].doctrine.sanction_enforcement.v();
-                let sanction_ij = w.sanction_event[ij]
-                    .max(s.sanction_action[ij])
-                    .max(w.sanction_secondary[ij])
-                    * enforce_i;
-                let sanction_ji = w.sanction_event[ji]
-                    .max(s.sanction_action[ji])
-                    .max(w.sanction_secondary[ji])
-                    * enforce_j;
-                let sanction_level = sanction_ij.max(sanction_ji);
-                let sanction0 = 0.0; // sanctions in force at the start are in the observed trade
-                let politicisation = scenario
-                    .trade_politicisation(i)
-                    .max(scenario.trade_politicisation(j));
-                let mean_affinity = 0.5 * (w.affinity[ij] + w.affinity[ji]);
-                let mean_affinity0 = 0.5 * (self.initial.affinity[ij] + self.initial.affinity[ji]);
-                let gdp_ratio = (w.gdp[i] * w.gdp[j]) / (self.initial.gdp[i] * self.initial.gdp[j]);
-                let gdp_term = if gdp_ratio.is_finite() && gdp_ratio > 0.0 {
-                    gdp_ratio.powf(elasticity)
-                } else {
-                    1.0
-                };
-                let crisis_term = if in_crisis[i] || in_crisis[j] {
-                    1.0 - disruption
-                } else {
-                    1.0
-                };
-                let target = t0
-                    * gdp_term
-                    * (politicisation * (mean_affinity - mean_affinity0)).exp()
-                    * sanction.powf(sanction_level - sanction0)
-                    * fta.powf(w.deal_in_force[ij])
-                    * w.trade_shock[ij]
-                    * crisis_term;
-                let shock = (noise * s.normals_trade[ij] - 0.5 * noise * noise).exp();
-                let next = (w.trade[ij] + lambda * (target - w.trade[ij])) * shock;
-                w.trade[ij] = next.max(0.0);
-                w.trade[ji] = w.trade[ij];
             }
         }
+        // The gravity target and partial adjustment, for the pairs that trade at the start
+        // (the target is proportional to the starting trade, so other pairs stay at zero).
+        for (k, &(i, j)) in self.trade_pairs.iter().enumerate() {
+            let (ij, ji) = (i * n + j, j * n + i);
+            let sanction_ij = w.sanction_event[ij]
+                .max(s.sanction_action[ij])
+                .max(w.sanction_secondary[ij])
+                * rates.enforcement[i];
+            let sanction_ji = w.sanction_event[ji]
+                .max(s.sanction_action[ji])
+                .max(w.sanction_secondary[ji])
+                * rates.enforcement[j];
+            let sanction_level = sanction_ij.max(sanction_ji);
+            let politicisation = rates.politicisation[i].max(rates.politicisation[j]);
+            let affinity_change = 0.5
+                * (w.affinity[ij] + w.affinity[ji]
+                    - self.initial.affinity[ij]
+                    - self.initial.affinity[ji]);
+            // One exp for the political terms; sanctions and deals in log form.
+            let mut log_factor = politicisation * affinity_change;
+            if sanction_level > 0.0 {
+                log_factor += rates.ln_sanction * sanction_level;
+            }
+            if w.deal_in_force[ij] > 0.0 {
+                log_factor += rates.ln_fta * w.deal_in_force[ij];
+            }
+            let crisis_term = if in_crisis[i] || in_crisis[j] {
+                1.0 - rates.crisis_disruption
+            } else {
+                1.0
+            };
+            let target = self.initial.trade[ij]
+                * self.gdp_term[i]
+                * self.gdp_term[j]
+                * log_factor.exp()
+                * w.trade_shock[ij]
+                * crisis_term;
+            let noise = rates.trade_noise;
+            let shock = (noise * s.normals_trade[k] - 0.5 * noise * noise).exp();
+            let next = (w.trade[ij] + rates.trade_lambda * (target - w.trade[ij])) * shock;
+            w.trade[ij] = next.max(0.0);
+            w.trade[ji] = w.trade[ij];
+        }
+        self.scratch.in_crisis = in_crisis;
     }
 
     fn update_tension(&mut self) {
@@ -963,7 +1085,7 @@ impl<'a> Simulation<'a> {
         let m = scenario.turn_months as f64;
         for (t, h) in scenario.theatres.iter().enumerate() {
             let tension = self.world.tension[t];
-            let reversion = 1.0 - (1.0 - h.reversion.v()).powf(m);
+            let reversion = per_turn(h.reversion.v(), m);
             let calm = h.incident_rate_calm.v();
             let rate = (calm + (h.incident_rate_hot.v() - calm) * tension) * m;
             let incidents = rng::negative_binomial(

@@ -83,3 +83,4 @@ pub mod rng;
 pub mod scenario;
 pub mod stats;
 pub mod summary;
+pub mod synthetic;

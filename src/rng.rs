@@ -1,8 +1,8 @@
 //! Randomness: the one place that names a generator.
 //!
 //! Every run has a seed derived from `(scenario seed, run index)`. From that seed, ChaCha8 stream 0
-//! samples the scenario's ranges, and stream `t + 1` drives turn `t`. A turn's draws are made in a
-//! fixed order and number whatever the policy, so every policy of a run meets the same random
+//! samples the scenario's ranges, and stream `t + 1` drives turn `t`. A turn's draws are requested
+//! in a fixed order and number whatever the policy, so every policy of a run meets the same random
 //! numbers (common random numbers), and nothing depends on threads or time.
 
 use rand::{Rng, SeedableRng};
@@ -35,19 +35,14 @@ pub fn uniform(rng: &mut SimRng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
-/// Fills `out` with standard normal draws (Box-Muller: two uniforms for every two draws, so the
-/// number of uniforms used depends only on `out.len()`).
+/// Fills `out` with standard normal draws (the ziggurat method of `rand_distr`). How many words
+/// of the stream a draw consumes varies, but a turn's stream is private to that turn and the
+/// engine requests the same draws in the same order whatever the policy, so every policy of a run
+/// receives the same normals.
 pub fn fill_normals(rng: &mut SimRng, out: &mut [f64]) {
-    let mut chunks = out.chunks_mut(2);
-    for pair in &mut chunks {
-        let u1 = 1.0 - uniform(rng); // in (0, 1], so ln is finite
-        let u2 = uniform(rng);
-        let radius = (-2.0 * u1.ln()).sqrt();
-        let angle = std::f64::consts::TAU * u2;
-        pair[0] = radius * angle.cos();
-        if pair.len() > 1 {
-            pair[1] = radius * angle.sin();
-        }
+    use rand::distr::Distribution;
+    for value in out.iter_mut() {
+        *value = rand_distr::StandardNormal.sample(rng);
     }
 }
 

@@ -50,7 +50,7 @@ pub struct Summary {
 /// Summarises a sample (the values need not be sorted).
 pub fn summarise(values: &[f64]) -> Summary {
     let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    sorted.sort_unstable_by(f64::total_cmp);
     Summary {
         mean: mean(values),
         sd: sd(values),

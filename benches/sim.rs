@@ -1,0 +1,107 @@
+//! Benchmarks (`cargo bench`): one turn and one run of the Korea scenario, Monte-Carlo throughput
+//! in actor-pair-turns per second on 1 and 2 threads, and synthetic scenarios of 8 to 193 actors.
+//! `docs/performance.md` reports the figures and the commands.
+
+use divan::counter::ItemsCount;
+use divan::{Bencher, black_box};
+use entente::engine::{self, RunSpec, Simulation};
+use entente::montecarlo::{self, BatchSpec};
+use entente::scenario::Scenario;
+use entente::scenario::load::load_str;
+use entente::{rng, synthetic};
+
+fn main() {
+    divan::main();
+}
+
+fn korea() -> Scenario {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/korea_pact_2024.toml"
+    ))
+    .unwrap();
+    load_str(&text).unwrap().scenario
+}
+
+fn synthetic(actors: usize, turns: u32) -> Scenario {
+    load_str(&synthetic::scenario_text(actors, turns, 1))
+        .unwrap()
+        .scenario
+}
+
+/// Ordered actor pairs times turns: the unit of work of a run.
+fn pair_turns(scenario: &Scenario) -> u64 {
+    let n = scenario.actors.len() as u64;
+    n * (n - 1) * scenario.turns as u64
+}
+
+#[divan::bench]
+fn korea_one_turn(bencher: Bencher) {
+    let scenario = korea().sample(&mut rng::sample_rng(1));
+    bencher
+        .with_inputs(|| {
+            Simulation::new(
+                &scenario,
+                RunSpec {
+                    policy: 0,
+                    run_seed: 1,
+                },
+            )
+        })
+        .bench_local_values(|mut simulation| {
+            simulation.step();
+            simulation
+        });
+}
+
+#[divan::bench]
+fn korea_one_run(bencher: Bencher) {
+    let scenario = korea().sample(&mut rng::sample_rng(1));
+    bencher
+        .counter(ItemsCount::new(pair_turns(&scenario)))
+        .bench(|| {
+            engine::run(
+                black_box(&scenario),
+                RunSpec {
+                    policy: 1,
+                    run_seed: 1,
+                },
+            )
+        });
+}
+
+/// 100 runs of every Korea policy (sampling included), on 1 and 2 threads.
+#[divan::bench(args = [1, 2], sample_count = 10)]
+fn korea_batch_threads(bencher: Bencher, threads: usize) {
+    let scenario = korea();
+    let spec = BatchSpec {
+        policies: (0..scenario.policies.len()).collect(),
+        runs: 100,
+        seed: 1,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    let work = pair_turns(&scenario) * 100 * spec.policies.len() as u64;
+    bencher
+        .counter(ItemsCount::new(work))
+        .bench(|| pool.install(|| montecarlo::run_batch(&scenario, &spec, &|_| {})));
+}
+
+/// One 120-turn run of a synthetic scenario, by number of actors.
+#[divan::bench(args = [8, 32, 64, 128, 193], sample_count = 10)]
+fn synthetic_run(bencher: Bencher, actors: usize) {
+    let scenario = synthetic(actors, 120).sample(&mut rng::sample_rng(1));
+    bencher
+        .counter(ItemsCount::new(pair_turns(&scenario)))
+        .bench(|| {
+            engine::run(
+                black_box(&scenario),
+                RunSpec {
+                    policy: 1,
+                    run_seed: 1,
+                },
+            )
+        });
+}
