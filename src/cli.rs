@@ -39,6 +39,17 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run again from a results folder's manifest.json and check the results are identical
     Rerun(RerunArgs),
+    /// Write a minimal valid scenario to start from (NAME.toml), with comments
+    New {
+        /// Name of the scenario; the file is NAME.toml unless NAME ends in .toml
+        name: String,
+        /// Id of the focal actor (e.g. an ISO3 code)
+        #[arg(long)]
+        focal: String,
+        /// Ids of the other actors, comma-separated (at least one)
+        #[arg(long, value_delimiter = ',', required = true)]
+        actors: Vec<String>,
+    },
     /// Print a synthetic scenario of any size (for benchmarks and scaling studies)
     GenBench {
         /// Number of actors
@@ -164,6 +175,11 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<(), Failure> {
         Command::Run(args) => run_command(args, argv),
         Command::Compare(args) => compare_command(args, argv),
         Command::Rerun(args) => rerun_command(args, argv),
+        Command::New {
+            name,
+            focal,
+            actors,
+        } => new_command(&name, &focal, &actors),
         Command::GenBench {
             actors,
             turns,
@@ -174,6 +190,52 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<(), Failure> {
             Ok(())
         }
     }
+}
+
+fn new_command(name: &str, focal: &str, actors: &[String]) -> Result<(), Failure> {
+    let valid_id = |id: &str| {
+        !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    for id in std::iter::once(focal).chain(actors.iter().map(String::as_str)) {
+        if !valid_id(id) {
+            return Err(Failure::new(format!(
+                "error: actor id `{id}` must be letters, digits, `_` or `-` (e.g. an ISO3 code such as `IDN`)"
+            )));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for id in std::iter::once(focal).chain(actors.iter().map(String::as_str)) {
+        if !seen.insert(id) {
+            return Err(Failure::new(format!("error: actor `{id}` is named twice")));
+        }
+    }
+    let path = if name.ends_with(".toml") {
+        PathBuf::from(name)
+    } else {
+        PathBuf::from(format!("{name}.toml"))
+    };
+    if path.exists() {
+        return Err(Failure::new(format!(
+            "error: `{}` already exists; choose another name",
+            path.display()
+        )));
+    }
+    let title = path
+        .file_stem()
+        .map_or(name.to_string(), |s| s.to_string_lossy().into_owned());
+    let text = crate::scaffold::scenario_text(&title, focal, actors);
+    std::fs::write(&path, text)
+        .map_err(|e| Failure::new(format!("error: cannot write `{}`: {e}", path.display())))?;
+    println!(
+        "wrote {}: {} actors, placeholders to replace with sourced figures; check it with `entente validate {}`",
+        path.display(),
+        actors.len() + 1,
+        path.display()
+    );
+    Ok(())
 }
 
 fn validate(files: &[PathBuf]) -> Result<(), Failure> {

@@ -80,6 +80,7 @@ pub mod montecarlo;
 pub mod output;
 pub mod params;
 pub mod rng;
+pub mod scaffold;
 pub mod scenario;
 pub mod stats;
 pub mod summary;
