@@ -39,6 +39,11 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run again from a results folder's manifest.json and check the results are identical
     Rerun(RerunArgs),
+    /// Print the scenario as the engine sees it: every number, whether it is a default, its source
+    Explain {
+        /// Scenario file (TOML)
+        scenario: PathBuf,
+    },
     /// Write a minimal valid scenario to start from (NAME.toml), with comments
     New {
         /// Name of the scenario; the file is NAME.toml unless NAME ends in .toml
@@ -180,6 +185,14 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<(), Failure> {
             focal,
             actors,
         } => new_command(&name, &focal, &actors),
+        Command::Explain { scenario } => {
+            let loaded = load_or_fail(&scenario)?;
+            note_warnings(&loaded, &scenario);
+            let _ = std::io::stdout()
+                .lock()
+                .write_all(crate::explain::explain(&loaded.scenario).as_bytes());
+            Ok(())
+        }
         Command::GenBench {
             actors,
             turns,

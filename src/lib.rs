@@ -76,6 +76,7 @@ pub mod compare;
 pub mod date;
 pub mod diagnostic;
 pub mod engine;
+pub mod explain;
 pub mod montecarlo;
 pub mod output;
 pub mod params;
