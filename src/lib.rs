@@ -81,5 +81,6 @@ pub mod output;
 pub mod params;
 pub mod rng;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;
 pub mod summary;
