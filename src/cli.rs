@@ -67,6 +67,8 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Which uncertain inputs drive the outcomes and the choice between the top two options
+    Sensitivity(SensitivityArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -202,6 +204,7 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<(), Failure> {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             Ok(())
         }
+        Command::Sensitivity(args) => sensitivity_command(args, argv),
     }
 }
 
@@ -851,4 +854,138 @@ pub fn ranking_table(
         "  the uncertainty of the difference between options (runs share random numbers).\n",
     );
     out
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// Scenario file (TOML)
+    pub scenario: PathBuf,
+    /// Morris elementary effects (a cheap screen) or Sobol' indices with bootstrap intervals
+    #[arg(long, value_enum, default_value_t = SensitivityMethod::Morris)]
+    pub method: SensitivityMethod,
+    /// Sobol' base samples N (cost N x (k + 2) points) or Morris trajectories r (r x (k + 1))
+    /// [default: 128 for sobol, 30 for morris]
+    #[arg(long, value_name = "N")]
+    pub samples: Option<usize>,
+    /// Report only this outcome (repeatable) [default: every outcome]
+    #[arg(long = "outcome", value_name = "NAME")]
+    pub outcomes: Vec<String>,
+    /// Seed of the design, the bootstrap and the runs [default: the scenario's `seed`]
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Monte-Carlo runs per design point, the same seeds at every point
+    #[arg(long, value_name = "N", default_value_t = crate::sensitivity::DEFAULT_RUNS)]
+    pub runs: usize,
+    /// Morris grid levels p (even)
+    #[arg(long, value_name = "P", default_value_t = crate::sensitivity::DEFAULT_LEVELS)]
+    pub levels: usize,
+    /// Also vary every model parameter that is not a range, over ±BAND of its value
+    #[arg(long)]
+    pub params: bool,
+    /// Relative band of `--params`
+    #[arg(long, value_name = "BAND", default_value_t = crate::sensitivity::DEFAULT_BAND)]
+    pub band: f64,
+    /// Results folder [default: output/SCENARIO-STEM-sensitivity]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores]; results do not depend on it
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Replace an existing folder written by `entente sensitivity`
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The `--method` of `entente sensitivity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SensitivityMethod {
+    Morris,
+    Sobol,
+}
+
+fn sensitivity_command(args: SensitivityArgs, argv: &[String]) -> Result<(), Failure> {
+    use crate::sensitivity::{self, Method};
+    let loaded = load_or_fail(&args.scenario)?;
+    note_warnings(&loaded, &args.scenario);
+    let scenario = &loaded.scenario;
+    let method = match args.method {
+        SensitivityMethod::Morris => Method::Morris,
+        SensitivityMethod::Sobol => Method::Sobol,
+    };
+    let mut config = sensitivity::Config::new(method, args.seed.unwrap_or(scenario.seed));
+    if let Some(samples) = args.samples {
+        config.samples = samples;
+    }
+    if !args.outcomes.is_empty() {
+        config.outcomes.clear();
+        for name in &args.outcomes {
+            let outcome = sensitivity::outcome_by_name(name)
+                .map_err(|m| Failure::new(format!("error: {m}")))?;
+            if !config.outcomes.contains(&outcome) {
+                config.outcomes.push(outcome);
+            }
+        }
+    }
+    config.runs = args.runs;
+    config.levels = args.levels;
+    config.params = args.params;
+    config.band = args.band;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let mut dir = default_out(&args.scenario).into_os_string();
+        dir.push("-sensitivity");
+        PathBuf::from(dir)
+    });
+    if out.exists() && !args.force {
+        return Err(output::OutputError::Exists(out).into());
+    }
+    let threads = threads_or_all(args.threads);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let plan =
+        sensitivity::plan(scenario, &config).map_err(|e| Failure::new(format!("error: {e}")))?;
+    let bar = indicatif::ProgressBar::new(plan.points());
+    if std::io::stderr().is_terminal() {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {bar:40} {pos}/{len} points, {eta} left",
+            )
+            .expect("static template"),
+        );
+    } else {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let started = std::time::Instant::now();
+    let analysis = pool
+        .install(|| sensitivity::analyse(scenario, &config, &|k| bar.inc(k), &INTERRUPTED))
+        .map_err(|e| Failure::new(format!("error: {e}")))?;
+    bar.finish_and_clear();
+    let Some(analysis) = analysis else {
+        return Err(Failure {
+            message: "interrupted: no results were written".into(),
+            code: 130,
+        });
+    };
+    let provenance = sensitivity::output::Provenance {
+        scenario_path: args.scenario.display().to_string(),
+        scenario_sha256: sha256_hex(loaded.source.as_bytes()),
+        command: argv.to_vec(),
+        threads,
+    };
+    pool.install(|| {
+        sensitivity::output::write_sensitivity(&out, args.force, scenario, &analysis, &provenance)
+    })?;
+    let mut stdout = std::io::stdout().lock();
+    let _ = write!(
+        stdout,
+        "{}",
+        sensitivity::render_summary(scenario, &analysis, 8)
+    );
+    let _ = writeln!(
+        stdout,
+        "\nresults: {}/ (sensitivity.json, sensitivity.csv, flip_map.csv, sensitivity_manifest.json, charts/) in {:.1} s",
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -83,6 +83,7 @@ pub mod params;
 pub mod rng;
 pub mod scaffold;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;
 pub mod summary;
 pub mod synthetic;

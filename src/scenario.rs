@@ -501,8 +501,15 @@ impl Scenario {
     pub fn sample(&self, rng: &mut SimRng) -> Scenario {
         let mut out = self.clone();
         out.for_each_num_mut(|num| num.sample(rng));
-        // Symmetric quantities were drawn once, for the lower-index direction.
-        let relations = &mut out.relations;
+        out.share_symmetric_draws();
+        out
+    }
+
+    /// Copies each symmetric quantity (trade, proximity, a mirrored affinity) from the
+    /// lower-index direction, the one [`Scenario::for_each_num_mut`] visits, to the other. Call it
+    /// after setting numbers through `for_each_num_mut`, as [`Scenario::sample`] does.
+    pub fn share_symmetric_draws(&mut self) {
+        let relations = &mut self.relations;
         let n = relations.n;
         for i in 0..n {
             for j in (i + 1)..n {
@@ -514,7 +521,6 @@ impl Scenario {
                 }
             }
         }
-        out
     }
 
     /// Whether any number is a range.

@@ -7,11 +7,13 @@
 //! - `scenarios`: every file in `scenarios/` validates and runs.
 //! - `invariants`: property tests of the engine's invariants over random scenarios.
 //! - `robustness`: limits, fuzzing (proptest) and the regression corpus, interrupts, rerun.
+//! - `sensitivity`: `entente sensitivity` end to end.
 
 mod cli;
 mod determinism;
 mod invariants;
 mod robustness;
 mod scenarios;
+mod sensitivity;
 mod support;
 mod validation;
