@@ -39,6 +39,14 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run again from a results folder's manifest.json and check the results are identical
     Rerun(RerunArgs),
+    /// Redraw the charts and report.html of a results folder, without simulating again
+    Chart {
+        /// A results folder written by `entente run` or `entente compare`
+        results: PathBuf,
+        /// The option whose alignment map and affinity matrices are drawn [default: the baseline]
+        #[arg(long, value_name = "NAME")]
+        policy: Option<String>,
+    },
     /// Print the scenario as the engine sees it: every number, whether it is a default, its source
     Explain {
         /// Scenario file (TOML)
@@ -97,6 +105,9 @@ pub struct CompareArgs {
     /// Replace an existing results folder written by entente
     #[arg(long)]
     pub force: bool,
+    /// Do not draw charts nor write report.html
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -136,6 +147,9 @@ pub struct RunArgs {
     /// Replace an existing results folder written by entente
     #[arg(long)]
     pub force: bool,
+    /// Do not draw charts nor write report.html
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 /// A failure that ends the command: the text is ready to print; `code` is the exit code (1 for
@@ -182,6 +196,18 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<(), Failure> {
         Command::Run(args) => run_command(args, argv),
         Command::Compare(args) => compare_command(args, argv),
         Command::Rerun(args) => rerun_command(args, argv),
+        Command::Chart { results, policy } => {
+            let options = crate::chart::ChartOptions { policy };
+            let charts = crate::chart::draw_all_with(&results, &options)?;
+            let report = crate::report::write_report_with(&results, &options)?;
+            println!(
+                "charts: {} files in {}/\nreport: {}",
+                charts.len(),
+                crate::chart::charts_dir(&results).display(),
+                report.display()
+            );
+            Ok(())
+        }
         Command::New {
             name,
             focal,
@@ -314,6 +340,8 @@ struct Study {
     baseline: usize,
     /// Grow the number of runs until the top option is separated (`spec.runs` is the start).
     auto_runs: bool,
+    /// Draw charts and write report.html.
+    charts: bool,
     threads: usize,
     out: PathBuf,
     force: bool,
@@ -355,6 +383,7 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
         },
         baseline: scenario.baseline,
         auto_runs: false,
+        charts: !args.no_charts,
         loaded,
         threads: threads_or_all(args.threads),
         out,
@@ -427,6 +456,7 @@ fn compare_command(args: CompareArgs, argv: &[String]) -> Result<(), Failure> {
         },
         baseline,
         auto_runs,
+        charts: !args.no_charts,
         out: args
             .out
             .clone()
@@ -466,6 +496,14 @@ fn print_results(study: &Study, done: &Done) {
         "\nresults: {}/ (manifest.json, summary.json, comparison.json, comparison.csv, tripwires.csv, timeseries.csv, runs.csv, actors.csv, affinity.csv)",
         study.out.display()
     );
+    if study.charts {
+        let _ = writeln!(
+            stdout,
+            "charts: {}/charts/ (PNG and SVG); brief: {}/report.html",
+            study.out.display(),
+            study.out.display()
+        );
+    }
 }
 
 fn threads_or_all(threads: Option<u32>) -> usize {
@@ -577,7 +615,13 @@ fn execute(study: &Study, argv: &[String]) -> Result<Done, Failure> {
                 path: dir.join("comparison.json"),
                 source,
             }
-        })
+        })?;
+        if study.charts {
+            crate::chart::draw_all(dir).map_err(|e| output::OutputError::Other(e.to_string()))?;
+            crate::report::write_report(dir)
+                .map_err(|e| output::OutputError::Other(e.to_string()))?;
+        }
+        Ok(())
     };
     output::write_results(
         &study.out,
@@ -694,6 +738,7 @@ fn rerun_command(args: RerunArgs, argv: &[String]) -> Result<(), Failure> {
         scenario_path,
         baseline,
         auto_runs: false,
+        charts: false,
         loaded,
         spec: BatchSpec {
             policies,

@@ -71,6 +71,7 @@
 //! assert_eq!(ranked[1].rank, 1);
 //! ```
 
+pub mod chart;
 pub mod cli;
 pub mod compare;
 pub mod date;
@@ -80,6 +81,7 @@ pub mod explain;
 pub mod montecarlo;
 pub mod output;
 pub mod params;
+pub mod report;
 pub mod rng;
 pub mod scaffold;
 pub mod scenario;

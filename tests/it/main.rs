@@ -9,6 +9,7 @@
 //! - `robustness`: limits, fuzzing (proptest) and the regression corpus, interrupts, rerun.
 //! - `sensitivity`: `entente sensitivity` end to end.
 
+mod charts;
 mod cli;
 mod determinism;
 mod invariants;
