@@ -928,7 +928,7 @@ pub struct SensitivityArgs {
     #[arg(long)]
     pub params: bool,
     /// Relative band of `--params`
-    #[arg(long, value_name = "BAND", default_value_t = crate::sensitivity::DEFAULT_BAND)]
+    #[arg(long, value_name = "BAND", allow_negative_numbers = true, default_value_t = crate::sensitivity::DEFAULT_BAND)]
     pub band: f64,
     /// Results folder [default: output/SCENARIO-STEM-sensitivity]
     #[arg(long)]

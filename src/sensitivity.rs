@@ -599,133 +599,6 @@ pub fn outcome_index(outcome: Outcome) -> usize {
         .unwrap_or_default()
 }
 
-/// Number of outcomes recorded per policy at a point.
-const N_OUTCOMES: usize = Outcome::ALL.len();
-
-/// Mixed into the study seed for the design's draws.
-const DESIGN_STREAM: u64 = 0xDE51_6E00_0000_0001;
-
-fn check_config(config: &Config) -> Result<(), SensitivityError> {
-    let bad = |m: String| Err(SensitivityError::Config(m));
-    if config.samples < 2 {
-        return bad(format!(
-            "`--samples` is {}; give at least 2 ({})",
-            config.samples,
-            match config.method {
-                Method::Sobol => "base samples",
-                Method::Morris => "trajectories",
-            }
-        ));
-    }
-    if config.runs == 0 {
-        return bad("`--runs` is 0; give at least 1 run per design point".into());
-    }
-    if config.method == Method::Morris && (config.levels < 2 || !config.levels.is_multiple_of(2)) {
-        return bad(format!(
-            "`--levels` is {}; give an even number of levels, at least 2",
-            config.levels
-        ));
-    }
-    if !(config.band.is_finite() && config.band > 0.0 && config.band <= 1.0) {
-        return bad(format!(
-            "`--band` is {}; give a relative band in (0, 1], such as 0.25 for ±25%",
-            config.band
-        ));
-    }
-    if config.grid == 0 {
-        return bad("the flip map needs at least one cell per side".into());
-    }
-    if config.outcomes.is_empty() {
-        return bad("no outcome to analyse".into());
-    }
-    Ok(())
-}
-
-/// The two inputs of the flip map: the most important on the top-two difference of the composite;
-/// if it does not vary, on the best policy's composite; if that does not vary, the first two.
-fn flip_inputs(analysis: &Analysis) -> (usize, usize, String) {
-    let k = analysis.inputs.len();
-    let by = match analysis.config.method {
-        Method::Sobol => "total index",
-        Method::Morris => "mu*",
-    };
-    let candidates = [
-        (
-            analysis.result(Series {
-                target: Target::TopTwoDifference,
-                outcome: Outcome::Composite,
-            }),
-            "the top-two difference of the composite",
-        ),
-        (analysis.best_composite(), "the best policy's composite"),
-    ];
-    for (result, what) in candidates {
-        if let Some(result) = result {
-            let order = ranked_inputs(&result.indices, k);
-            if order.len() >= 2 && importance(&result.indices, order[1]).is_some() {
-                return (
-                    order[0],
-                    order[1],
-                    format!("the two highest {by} on {what}"),
-                );
-            }
-        }
-    }
-    (0, 1, "the first two inputs (no output varies)".into())
-}
-
-/// Runs every policy at design points.
-struct Evaluator<'a> {
-    base: &'a Scenario,
-    inputs: &'a [Input],
-    slot_input: Vec<Option<usize>>,
-    run_seeds: Vec<u64>,
-    n_policies: usize,
-}
-
-impl Evaluator<'_> {
-    /// `[policy * N_OUTCOMES + outcome]`: the mean over the runs of each final outcome.
-    fn evaluate(&self, unit: &[f64]) -> Vec<f64> {
-        let scenario = inputs::at_point(self.base, self.inputs, &self.slot_input, unit);
-        let mut out = vec![0.0; self.n_policies * N_OUTCOMES];
-        for policy in 0..self.n_policies {
-            for &run_seed in &self.run_seeds {
-                let trajectory = engine::run(&scenario, RunSpec { policy, run_seed });
-                for o in 0..N_OUTCOMES {
-                    out[policy * N_OUTCOMES + o] += trajectory.last(o);
-                }
-            }
-        }
-        let runs = self.run_seeds.len().max(1) as f64;
-        out.iter_mut().for_each(|v| *v /= runs);
-        out
-    }
-
-    /// Evaluates every point in parallel, collected in order; `None` if cancelled.
-    fn evaluate_all(
-        &self,
-        points: &[Vec<f64>],
-        progress: &(dyn Fn(u64) + Sync),
-        cancel: &AtomicBool,
-    ) -> Option<Vec<Vec<f64>>> {
-        let values: Vec<Vec<f64>> = points
-            .par_iter()
-            .map(|point| {
-                if cancel.load(Ordering::Relaxed) {
-                    return Vec::new();
-                }
-                let out = self.evaluate(point);
-                progress(1);
-                out
-            })
-            .collect();
-        if cancel.load(Ordering::Relaxed) {
-            return None;
-        }
-        Some(values)
-    }
-}
-
 /// A plain-text summary of an analysis: the cost, the ranking, and the inputs that matter most
 /// for the best policy's composite and for the top-two difference.
 pub fn render_summary(scenario: &Scenario, analysis: &Analysis, top: usize) -> String {
@@ -915,6 +788,133 @@ pub fn short_name(name: &str, max: usize) -> String {
     out.push('…');
     out.extend(&chars[chars.len() - tail..]);
     out
+}
+
+/// Number of outcomes recorded per policy at a point.
+const N_OUTCOMES: usize = Outcome::ALL.len();
+
+/// Mixed into the study seed for the design's draws.
+const DESIGN_STREAM: u64 = 0xDE51_6E00_0000_0001;
+
+fn check_config(config: &Config) -> Result<(), SensitivityError> {
+    let bad = |m: String| Err(SensitivityError::Config(m));
+    if config.samples < 2 {
+        return bad(format!(
+            "`--samples` is {}; give at least 2 ({})",
+            config.samples,
+            match config.method {
+                Method::Sobol => "base samples",
+                Method::Morris => "trajectories",
+            }
+        ));
+    }
+    if config.runs == 0 {
+        return bad("`--runs` is 0; give at least 1 run per design point".into());
+    }
+    if config.method == Method::Morris && (config.levels < 2 || !config.levels.is_multiple_of(2)) {
+        return bad(format!(
+            "`--levels` is {}; give an even number of levels, at least 2",
+            config.levels
+        ));
+    }
+    if !(config.band.is_finite() && config.band > 0.0 && config.band <= 1.0) {
+        return bad(format!(
+            "`--band` is {}; give a relative band in (0, 1], such as 0.25 for ±25%",
+            config.band
+        ));
+    }
+    if config.grid == 0 {
+        return bad("the flip map needs at least one cell per side".into());
+    }
+    if config.outcomes.is_empty() {
+        return bad("no outcome to analyse".into());
+    }
+    Ok(())
+}
+
+/// The two inputs of the flip map: the most important on the top-two difference of the composite;
+/// if it does not vary, on the best policy's composite; if that does not vary, the first two.
+fn flip_inputs(analysis: &Analysis) -> (usize, usize, String) {
+    let k = analysis.inputs.len();
+    let by = match analysis.config.method {
+        Method::Sobol => "total index",
+        Method::Morris => "mu*",
+    };
+    let candidates = [
+        (
+            analysis.result(Series {
+                target: Target::TopTwoDifference,
+                outcome: Outcome::Composite,
+            }),
+            "the top-two difference of the composite",
+        ),
+        (analysis.best_composite(), "the best policy's composite"),
+    ];
+    for (result, what) in candidates {
+        if let Some(result) = result {
+            let order = ranked_inputs(&result.indices, k);
+            if order.len() >= 2 && importance(&result.indices, order[1]).is_some() {
+                return (
+                    order[0],
+                    order[1],
+                    format!("the two highest {by} on {what}"),
+                );
+            }
+        }
+    }
+    (0, 1, "the first two inputs (no output varies)".into())
+}
+
+/// Runs every policy at design points.
+struct Evaluator<'a> {
+    base: &'a Scenario,
+    inputs: &'a [Input],
+    slot_input: Vec<Option<usize>>,
+    run_seeds: Vec<u64>,
+    n_policies: usize,
+}
+
+impl Evaluator<'_> {
+    /// `[policy * N_OUTCOMES + outcome]`: the mean over the runs of each final outcome.
+    fn evaluate(&self, unit: &[f64]) -> Vec<f64> {
+        let scenario = inputs::at_point(self.base, self.inputs, &self.slot_input, unit);
+        let mut out = vec![0.0; self.n_policies * N_OUTCOMES];
+        for policy in 0..self.n_policies {
+            for &run_seed in &self.run_seeds {
+                let trajectory = engine::run(&scenario, RunSpec { policy, run_seed });
+                for o in 0..N_OUTCOMES {
+                    out[policy * N_OUTCOMES + o] += trajectory.last(o);
+                }
+            }
+        }
+        let runs = self.run_seeds.len().max(1) as f64;
+        out.iter_mut().for_each(|v| *v /= runs);
+        out
+    }
+
+    /// Evaluates every point in parallel, collected in order; `None` if cancelled.
+    fn evaluate_all(
+        &self,
+        points: &[Vec<f64>],
+        progress: &(dyn Fn(u64) + Sync),
+        cancel: &AtomicBool,
+    ) -> Option<Vec<Vec<f64>>> {
+        let values: Vec<Vec<f64>> = points
+            .par_iter()
+            .map(|point| {
+                if cancel.load(Ordering::Relaxed) {
+                    return Vec::new();
+                }
+                let out = self.evaluate(point);
+                progress(1);
+                out
+            })
+            .collect();
+        if cancel.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some(values)
+    }
 }
 
 fn estimate_text(estimate: &Estimate) -> String {

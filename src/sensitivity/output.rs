@@ -22,7 +22,7 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -556,19 +556,6 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<(), OutputError> {
     })?;
     writer.write_all(b"\n").map_err(io_err(path))?;
     writer.flush().map_err(io_err(path))
-}
-
-/// The files a sensitivity folder holds (charts aside).
-pub const FILES: &[&str] = &[
-    MANIFEST,
-    "sensitivity.json",
-    "sensitivity.csv",
-    "flip_map.csv",
-];
-
-/// Where the charts go: `dir/charts`.
-pub fn charts_dir(dir: &Path) -> PathBuf {
-    dir.join("charts")
 }
 
 #[cfg(test)]
