@@ -308,6 +308,7 @@ fn render(results: &Results, charts: &[chart::Chart], scenario: &ScenarioFile) -
              <code>entente chart</code> on this results folder, then write the report again.</p>\n",
         );
     }
+    sensitivity(&mut h, &results.dir);
     assumptions(&mut h, scenario);
     caveats(&mut h);
     reproduce(&mut h, results);
@@ -324,6 +325,58 @@ fn render(results: &Results, charts: &[chart::Chart], scenario: &ScenarioFile) -
     );
     h.push_str("</main>\n</body>\n</html>\n");
     h
+}
+
+/// The sensitivity analysis, when `entente sensitivity` has written its folder beside this one
+/// (`<results>-sensitivity/`, its default): the tornado of the top-two difference and the flip map.
+fn sensitivity(h: &mut String, results_dir: &Path) {
+    let name = results_dir
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    // While `entente run` writes, the folder is `.<name>.partial-<pid>` (output.rs): use `<name>`.
+    let name = match (name.strip_prefix('.'), name.find(".partial-")) {
+        (Some(_), Some(end)) if end > 1 => name[1..end].to_string(),
+        _ => name,
+    };
+    let dir = results_dir.with_file_name(format!("{name}-sensitivity"));
+    let charts = dir.join("charts");
+    let figures: Vec<(&str, String)> = [
+        (
+            "tornado_top_two_difference",
+            "Which inputs move the difference between the two best options",
+        ),
+        ("tornado_composite", "Which inputs move the composite"),
+        (
+            "flip_map",
+            "Best option over the two most influential inputs",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(stem, caption)| {
+        let text = std::fs::read_to_string(charts.join(format!("{stem}.svg"))).ok()?;
+        inline_svg(&text).map(|svg| (caption, svg))
+    })
+    .collect();
+    if figures.is_empty() {
+        return;
+    }
+    h.push_str("<section id=\"sensitivity\">\n<h2>Which assumptions drive the answer</h2>\n");
+    let _ = writeln!(
+        h,
+        "<p class=\"note\">From <code>entente sensitivity</code> in <code>{}</code> (see its \
+         <code>sensitivity.csv</code> for every index with its interval).</p>",
+        esc(&dir
+            .file_name()
+            .map_or_else(Default::default, |n| n.to_string_lossy().into_owned()))
+    );
+    for (caption, svg) in figures {
+        let _ = writeln!(
+            h,
+            "<figure>{svg}<figcaption>{}</figcaption></figure>",
+            esc(caption)
+        );
+    }
+    h.push_str("</section>\n");
 }
 
 /// The one-line summary of the run under the question.

@@ -135,3 +135,43 @@ fn sensitivity_without_ranges_says_so() {
     );
     assert!(!ran.path("sens").exists());
 }
+
+#[test]
+fn the_brief_shows_the_sensitivity_analysis_beside_it() {
+    let ran = Test::new()
+        .args([
+            "sensitivity",
+            fixture("small.toml").to_str().unwrap(),
+            "--samples",
+            "4",
+            "--runs",
+            "1",
+            "--out",
+            "res-sensitivity",
+        ])
+        .run();
+    let dir = ran.dir.path().to_path_buf();
+    let output = assert_cmd::Command::cargo_bin("entente")
+        .unwrap()
+        .args([
+            "run",
+            fixture("small.toml").to_str().unwrap(),
+            "--runs",
+            "10",
+            "--out",
+            "res",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = std::fs::read_to_string(dir.join("res/report.html")).unwrap();
+    assert!(report.contains("Which assumptions drive the answer"));
+    assert!(report.contains("Best option over the two most influential inputs"));
+    assert!(!report.contains("http://") && !report.contains("https://"));
+}
