@@ -1,5 +1,13 @@
 //! Reliability: no input makes entente panic; limits give one precise message and exit 1; an
 //! interrupted or killed run leaves no finished-looking folder; `entente rerun` reproduces a run.
+//!
+//! Fuzzing campaign: the two proptest fuzzers below (`loader_survives_arbitrary_bytes`,
+//! `loader_and_engine_survive_mutations`) run 256 cases each in `cargo test`. For a long campaign,
+//! build once and run them with a huge case count under a time limit, e.g.
+//! `cargo test --release --test it --no-run` then
+//! `ENTENTE_FUZZ_CASES=100000000 timeout 600 target/release/deps/it-<hash> loader_`:
+//! exit 124 (the timeout) means no panic was found; a panic prints the minimal failing input, to
+//! be saved in `tests/corpus/`.
 
 use std::io::Write as _;
 use std::time::{Duration, Instant};
@@ -136,6 +144,14 @@ fn not_utf8_and_nesting() {
     let deep = format!("a = {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
     let stderr = invalid(deep.as_bytes());
     assert!(stderr.contains("max recursion depth"), "{stderr}");
+}
+
+#[test]
+fn empty_policies() {
+    // `policies = []` at the top level: the section is written but holds no option.
+    let text = "policies = []\n[simulation]\nname = \"x\"\nstart = 2024-01-01\nturns = 2\nfocal = \"A\"\n[[actors]]\nid = \"A\"\nname = \"a\"\ngdp = 1\ncapability = 1\nposition = 0\n";
+    let stderr = invalid(text.as_bytes());
+    assert!(stderr.contains("error: `policies` is empty"), "{stderr}");
 }
 
 #[test]
