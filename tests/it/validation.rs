@@ -36,6 +36,19 @@ fn four_mistakes_are_all_reported() {
 }
 
 #[test]
+fn ten_different_mistakes_in_one_run() {
+    // Unknown key, NaN, low > high, duplicate id, empty bloc, unknown actor, wrong type, event
+    // outside the period, unknown theatre with a suggestion, unknown action target, zero weights.
+    check("ten_mistakes");
+    let expected = std::fs::read_to_string(fixture("ten_mistakes.stderr")).unwrap();
+    let errors = expected
+        .lines()
+        .filter(|l| l.starts_with("error: ") && !l.contains("failed validation"))
+        .count();
+    assert!(errors >= 10, "{errors} errors:\n{expected}");
+}
+
+#[test]
 fn semantic_mistakes_are_all_reported() {
     check("semantic_mistakes");
 }
