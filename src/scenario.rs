@@ -7,6 +7,7 @@
 
 pub mod file;
 pub mod load;
+pub mod write;
 
 use crate::date::Date;
 use crate::params::{Param, SPECS};
@@ -66,7 +67,7 @@ pub enum ActorKind {
 }
 
 /// An actor: a state (a country) or a bloc such as ASEAN.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Actor {
     pub id: String,
     pub name: String,
@@ -86,7 +87,7 @@ pub struct Actor {
 }
 
 /// How a non-focal actor reacts to the world.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Doctrine {
     /// In [0, 1]: how strongly the actor returns the affinity it receives.
     pub reciprocity: Num,
@@ -107,7 +108,7 @@ pub struct Doctrine {
 }
 
 /// What is known about a pair of actors, stored densely.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Relations {
     pub n: usize,
     /// Goods trade between i and j, USD per year (symmetric).
@@ -152,7 +153,7 @@ impl TreatyKind {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Treaty {
     pub id: String,
     pub name: String,
@@ -160,6 +161,8 @@ pub struct Treaty {
     pub parties: Vec<usize>,
     /// Turn from which the treaty is in force (0 if before the start).
     pub in_force_turn: u32,
+    /// The date written in the file, if any.
+    pub in_force: Option<Date>,
     /// `None`: the model's `treaty_credibility`.
     pub credibility: Option<Num>,
     /// When the obligation activates; `None`: a crisis in a theatre where a party is on a side.
@@ -168,7 +171,7 @@ pub struct Treaty {
 }
 
 /// A region with tension between two sides, and incidents.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Theatre {
     pub id: String,
     pub name: String,
@@ -193,7 +196,7 @@ impl Theatre {
 }
 
 /// An effect of an event on the world.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Tension {
         theatre: usize,
@@ -226,7 +229,7 @@ pub enum Effect {
 }
 
 /// An event at a date.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub name: String,
     pub date: Date,
@@ -236,13 +239,16 @@ pub struct Event {
 }
 
 /// An event that happens at random at a yearly rate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RandomEvent {
     pub name: String,
     /// Expected occurrences per year.
     pub rate: Num,
     pub from_turn: u32,
     pub until_turn: u32,
+    /// The dates written in the file, if any.
+    pub from: Option<Date>,
+    pub until: Option<Date>,
     pub when: Option<Condition>,
     pub source: Option<String>,
     pub effects: Vec<Effect>,
@@ -263,7 +269,7 @@ pub enum ActionKind {
 }
 
 /// An action with its targets, intensity in [0, 1], and optional condition.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Action {
     pub kind: ActionKind,
     pub targets: Vec<usize>,
@@ -308,7 +314,7 @@ pub struct Condition {
 }
 
 /// One option of the focal actor.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     pub id: String,
     pub name: String,
@@ -386,7 +392,7 @@ impl Outcome {
 }
 
 /// Which outcomes to compute and how to weigh them.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OutcomeSpec {
     pub bloc_a: Vec<usize>,
     pub bloc_b: Vec<usize>,
@@ -395,10 +401,12 @@ pub struct OutcomeSpec {
     pub stability_theatre: Option<usize>,
     /// Weights of [`Outcome::WEIGHED`], normalised to sum to 1.
     pub weights: [f64; 5],
+    /// The weights as written (before normalising).
+    pub raw_weights: [f64; 5],
 }
 
 /// A threshold an analyst watches.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tripwire {
     pub id: String,
     pub name: String,
@@ -406,7 +414,7 @@ pub struct Tripwire {
 }
 
 /// A validated scenario.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     pub name: String,
     pub description: Option<String>,

@@ -1133,6 +1133,7 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
             kind,
             parties,
             in_force_turn,
+            in_force: t.in_force.as_ref().and_then(date_of),
             credibility,
             activation,
             source: t.source.clone(),
@@ -1287,6 +1288,8 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
             rate,
             from_turn,
             until_turn,
+            from: e.from.as_ref().and_then(date_of),
+            until: e.until.as_ref().and_then(date_of),
             when,
             source: e.source.clone(),
             effects,
@@ -1335,6 +1338,7 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
         bloc_b_name: "bloc B".into(),
         stability_theatre: None,
         weights: [0.2; 5],
+        raw_weights: [1.0; 5],
     };
     if let Some((o, _)) = &raw.outcomes {
         outcome_spec.bloc_a = cx.actors(o.bloc_a.get_ref(), "outcomes.bloc_a");
@@ -1387,10 +1391,12 @@ fn validate(raw: Raw, source_len: usize, cx: &mut Cx) -> Option<Scenario> {
                 "give at least one positive weight",
             );
         } else {
-            for w in &mut weights {
+            outcome_spec.raw_weights = weights;
+            let mut normalised = weights;
+            for w in &mut normalised {
                 *w /= total;
             }
-            outcome_spec.weights = weights;
+            outcome_spec.weights = normalised;
         }
     }
     if theatres.is_empty() {
@@ -1447,6 +1453,14 @@ fn effect_kind_name(kind: EffectKindFile) -> &'static str {
         EffectKindFile::Capability => "capability",
         EffectKindFile::Sanction => "sanction",
         EffectKindFile::TradeShock => "trade_shock",
+    }
+}
+
+/// The date of a TOML date value (already checked where it was read).
+fn date_of(raw: &Spanned<Datetime>) -> Option<Date> {
+    match (&raw.get_ref().date, &raw.get_ref().time) {
+        (Some(d), None) => Date::new(d.year as i32, d.month as u32, d.day as u32),
+        _ => None,
     }
 }
 
