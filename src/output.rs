@@ -152,7 +152,7 @@ pub enum OutputError {
     Other(String),
 }
 
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
     move |source| OutputError::Io {
         path: path.to_path_buf(),
         source,
@@ -173,12 +173,28 @@ pub fn write_results(
     manifest: &Manifest,
     extra: Extra<'_>,
 ) -> Result<(), OutputError> {
+    write_folder(dir, force, is_entente_folder, OutputError::NotOurs, |tmp| {
+        write_all(tmp, scenario, batch, summaries, manifest).and_then(|()| extra(tmp))
+    })
+}
+
+/// Writes a folder atomically: `write` fills a temporary folder beside `dir` (hidden, named
+/// `.<name>.partial-<pid>`), which then replaces `dir` by a rename. An existing `dir` is replaced
+/// only with `force` and only if `is_ours(dir)`; otherwise `not_ours(dir)` is the error. On any
+/// error the temporary folder is removed and `dir` is untouched.
+pub fn write_folder(
+    dir: &Path,
+    force: bool,
+    is_ours: impl Fn(&Path) -> bool,
+    not_ours: impl FnOnce(PathBuf) -> OutputError,
+    write: impl FnOnce(&Path) -> Result<(), OutputError>,
+) -> Result<(), OutputError> {
     if dir.exists() {
         if !force {
             return Err(OutputError::Exists(dir.to_path_buf()));
         }
-        if !is_entente_folder(dir) {
-            return Err(OutputError::NotOurs(dir.to_path_buf()));
+        if !is_ours(dir) {
+            return Err(not_ours(dir.to_path_buf()));
         }
     }
     let parent = dir
@@ -194,8 +210,7 @@ pub fn write_results(
         fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
     }
     fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
-    let result = write_all(&tmp, scenario, batch, summaries, manifest).and_then(|()| extra(&tmp));
-    if let Err(e) = result {
+    if let Err(e) = write(&tmp) {
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);
     }
@@ -376,19 +391,19 @@ fn write_all(
     Ok(())
 }
 
-fn csv_writer(path: &Path) -> Result<csv::Writer<io::BufWriter<fs::File>>, OutputError> {
+pub(crate) fn csv_writer(path: &Path) -> Result<csv::Writer<io::BufWriter<fs::File>>, OutputError> {
     let file = fs::File::create(path).map_err(io_err(path))?;
     Ok(csv::Writer::from_writer(io::BufWriter::new(file)))
 }
 
-fn csv_err(path: &Path, error: csv::Error) -> OutputError {
+pub(crate) fn csv_err(path: &Path, error: csv::Error) -> OutputError {
     OutputError::Io {
         path: path.to_path_buf(),
         source: io::Error::other(error.to_string()),
     }
 }
 
-fn write_json(path: &Path, value: &impl Serialize) -> Result<(), OutputError> {
+pub(crate) fn write_json(path: &Path, value: &impl Serialize) -> Result<(), OutputError> {
     let file = fs::File::create(path).map_err(io_err(path))?;
     let mut writer = io::BufWriter::new(file);
     serde_json::to_writer_pretty(&mut writer, value).map_err(|e| OutputError::Io {

@@ -21,12 +21,11 @@
 //! version (not on threads); the manifest records the threads and the command line too.
 
 use std::fs;
-use std::io::{self, Write};
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::output::OutputError;
+use crate::output::{self, OutputError, csv_err, csv_writer, io_err, write_json};
 use crate::scenario::Scenario;
 use crate::sensitivity::{
     Analysis, Estimate, Indices, Method, Series, SeriesResult, Target, chart, morris, sobol,
@@ -52,44 +51,24 @@ pub fn write_sensitivity(
     analysis: &Analysis,
     provenance: &Provenance,
 ) -> Result<(), OutputError> {
-    if dir.exists() {
-        if !force {
-            return Err(OutputError::Exists(dir.to_path_buf()));
-        }
-        if !is_sensitivity_folder(dir) {
-            return Err(OutputError::Other(format!(
+    output::write_folder(
+        dir,
+        force,
+        is_sensitivity_folder,
+        |dir| {
+            OutputError::Other(format!(
                 "`{}` exists and was not written by `entente sensitivity` (no entente `{MANIFEST}`); refusing to replace it",
                 dir.display()
-            )));
-        }
-    }
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io_err(parent))?;
-    let name = dir
-        .file_name()
-        .map_or("sensitivity".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
-    }
-    fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
-    let result = write_all(&tmp, scenario, analysis, provenance).and_then(|()| {
-        chart::draw_all(&tmp.join("charts"), scenario, analysis)
-            .map(|_| ())
-            .map_err(OutputError::Other)
-    });
-    if let Err(e) = result {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    if dir.exists() {
-        fs::remove_dir_all(dir).map_err(io_err(dir))?;
-    }
-    fs::rename(&tmp, dir).map_err(io_err(dir))?;
-    Ok(())
+            ))
+        },
+        |tmp| {
+            write_all(tmp, scenario, analysis, provenance).and_then(|()| {
+                chart::draw_all(&tmp.join("charts"), scenario, analysis)
+                    .map(|_| ())
+                    .map_err(OutputError::Other)
+            })
+        },
+    )
 }
 
 /// Whether `dir` holds a sensitivity manifest written by entente.
@@ -526,36 +505,6 @@ fn named_estimates(indices: &Indices, input: usize) -> Vec<(&'static str, Estima
             ("mu", all[input].mu),
         ],
     }
-}
-
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-fn csv_writer(path: &Path) -> Result<csv::Writer<io::BufWriter<fs::File>>, OutputError> {
-    let file = fs::File::create(path).map_err(io_err(path))?;
-    Ok(csv::Writer::from_writer(io::BufWriter::new(file)))
-}
-
-fn csv_err(path: &Path, error: csv::Error) -> OutputError {
-    OutputError::Io {
-        path: path.to_path_buf(),
-        source: io::Error::other(error.to_string()),
-    }
-}
-
-fn write_json(path: &Path, value: &impl Serialize) -> Result<(), OutputError> {
-    let file = fs::File::create(path).map_err(io_err(path))?;
-    let mut writer = io::BufWriter::new(file);
-    serde_json::to_writer_pretty(&mut writer, value).map_err(|e| OutputError::Io {
-        path: path.to_path_buf(),
-        source: e.into(),
-    })?;
-    writer.write_all(b"\n").map_err(io_err(path))?;
-    writer.flush().map_err(io_err(path))
 }
 
 #[cfg(test)]
