@@ -39,6 +39,21 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run again from a results folder's manifest.json and check the results are identical
     Rerun(RerunArgs),
+    /// Merge the shard folders of `entente run --shard K/N` into one results folder
+    Merge {
+        /// The shard folders (any order)
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Results folder [default: output/SCENARIO-STEM]
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace an existing results folder written by entente
+        #[arg(long)]
+        force: bool,
+        /// Do not draw charts nor write report.html
+        #[arg(long)]
+        no_charts: bool,
+    },
     /// Redraw the charts and report.html of a results folder, without simulating again
     Chart {
         /// A results folder written by `entente run` or `entente compare`
@@ -150,6 +165,10 @@ pub struct RunArgs {
     /// Do not draw charts nor write report.html
     #[arg(long)]
     pub no_charts: bool,
+    /// Run only shard K of N of the runs (global seeds) and write its raw trajectories, for
+    /// `entente merge`
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 /// A failure that ends the command: the text is ready to print; `code` is the exit code (1 for
@@ -196,6 +215,12 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<(), Failure> {
         Command::Run(args) => run_command(args, argv),
         Command::Compare(args) => compare_command(args, argv),
         Command::Rerun(args) => rerun_command(args, argv),
+        Command::Merge {
+            shards,
+            out,
+            force,
+            no_charts,
+        } => merge_command(&shards, out, force, no_charts, argv),
         Command::Chart { results, policy } => {
             let options = crate::chart::ChartOptions { policy };
             let charts = crate::chart::draw_all_with(&results, &options)?;
@@ -374,6 +399,28 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
             .map_or("results".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("output").join(stem)
     });
+    if let Some(text) = &args.shard {
+        let (k, n) =
+            crate::shard::parse_shard(text).map_err(|e| Failure::new(format!("error: {e}")))?;
+        let out = args.out.clone().unwrap_or_else(|| {
+            let mut dir = default_out(&args.scenario).into_os_string();
+            dir.push(format!("-shard-{k}-of-{n}"));
+            PathBuf::from(dir)
+        });
+        return shard_command(
+            &args.scenario,
+            &loaded,
+            BatchSpec {
+                policies,
+                runs,
+                seed,
+            },
+            (k, n),
+            out,
+            args.force,
+            threads_or_all(args.threads),
+        );
+    }
     let study = Study {
         scenario_path: args.scenario.clone(),
         spec: BatchSpec {
@@ -583,6 +630,17 @@ fn execute(study: &Study, argv: &[String]) -> Result<Done, Failure> {
         }
         eprintln!("runs auto: stopped at {} runs", batch.spec.runs);
     }
+    finish(study, batch, comparison, argv)
+}
+
+/// Summarises a finished batch and writes the results folder (shared by run, compare and merge).
+fn finish(
+    study: &Study,
+    batch: crate::montecarlo::Batch,
+    comparison: compare::Comparison,
+    argv: &[String],
+) -> Result<Done, Failure> {
+    let scenario = &study.loaded.scenario;
     let spec = &batch.spec;
     let summaries = summary::final_summaries(&batch);
     let manifest = Manifest {
@@ -637,6 +695,135 @@ fn execute(study: &Study, argv: &[String]) -> Result<Done, Failure> {
         summaries,
         comparison,
     })
+}
+
+fn shard_command(
+    scenario_path: &Path,
+    loaded: &Loaded,
+    spec: BatchSpec,
+    (k, n): (u32, u32),
+    out: PathBuf,
+    force: bool,
+    threads: usize,
+) -> Result<(), Failure> {
+    let scenario = &loaded.scenario;
+    let range = crate::shard::shard_range(k, n, spec.runs);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let trajectories = pool
+        .install(|| montecarlo::run_range(scenario, &spec, range.clone(), &|_| {}, &INTERRUPTED))
+        .ok_or_else(|| Failure {
+            message: "interrupted: no results were written".into(),
+            code: 130,
+        })?;
+    let manifest = crate::shard::ShardManifest {
+        entente_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario_path: scenario_path.display().to_string(),
+        scenario_sha256: sha256_hex(loaded.source.as_bytes()),
+        seed: spec.seed,
+        runs: spec.runs,
+        policies: spec
+            .policies
+            .iter()
+            .map(|&p| scenario.policies[p].id.clone())
+            .collect(),
+        baseline: scenario.policies[scenario.baseline].id.clone(),
+        shard: k,
+        shards: n,
+        first_run: range.start,
+        end_run: range.end,
+    };
+    crate::shard::write_shard(&out, force, &manifest, &trajectories)?;
+    println!(
+        "shard {k}/{n}: runs {}..{} of {} written to {}/; combine the shards with `entente merge`",
+        range.start,
+        range.end,
+        spec.runs,
+        out.display()
+    );
+    Ok(())
+}
+
+fn merge_command(
+    shards: &[PathBuf],
+    out: Option<PathBuf>,
+    force: bool,
+    no_charts: bool,
+    argv: &[String],
+) -> Result<(), Failure> {
+    let mut read = Vec::new();
+    for dir in shards {
+        read.push(crate::shard::read_shard(dir).map_err(|e| Failure::new(format!("error: {e}")))?);
+    }
+    let (manifest, trajectories) =
+        crate::shard::assemble(read, shards).map_err(|e| Failure::new(format!("error: {e}")))?;
+    let scenario_path = PathBuf::from(&manifest.scenario_path);
+    let loaded = load_or_fail(&scenario_path)?;
+    let actual = sha256_hex(loaded.source.as_bytes());
+    if actual != manifest.scenario_sha256 {
+        return Err(Failure::new(format!(
+            "error: `{}` changed since the shards were run (SHA-256 {actual}, shards {})",
+            scenario_path.display(),
+            manifest.scenario_sha256
+        )));
+    }
+    let scenario = &loaded.scenario;
+    let mut policies = Vec::new();
+    for id in &manifest.policies {
+        policies.push(scenario.policy_index(id).ok_or_else(|| {
+            Failure::new(format!(
+                "error: policy `{id}` of the shards is not in the scenario"
+            ))
+        })?);
+    }
+    let baseline = scenario.policy_index(&manifest.baseline).ok_or_else(|| {
+        Failure::new(format!(
+            "error: baseline `{}` of the shards is not in the scenario",
+            manifest.baseline
+        ))
+    })?;
+    let spec = BatchSpec {
+        policies,
+        runs: manifest.runs,
+        seed: manifest.seed,
+    };
+    let batch = crate::montecarlo::Batch {
+        run_seeds: (0..spec.runs as u64)
+            .map(|r| crate::rng::run_seed(spec.seed, r))
+            .collect(),
+        series: crate::engine::series_names(scenario),
+        spec: spec.clone(),
+        trajectories,
+    };
+    let expected_values = (scenario.turns as usize + 1) * batch.series.len();
+    if batch
+        .trajectories
+        .iter()
+        .flatten()
+        .any(|t| t.values.len() != expected_values)
+    {
+        return Err(Failure::new(
+            "error: the shards' trajectories do not match the scenario's turns and outcomes",
+        ));
+    }
+    let out = out.unwrap_or_else(|| default_out(&scenario_path));
+    let study = Study {
+        out,
+        scenario_path,
+        spec,
+        baseline,
+        auto_runs: false,
+        charts: !no_charts,
+        threads: 1,
+        force,
+        loaded,
+    };
+    let baseline_slot = compare::slot_of(&batch, study.baseline).unwrap_or(0);
+    let comparison = compare::compare(&study.loaded.scenario, &batch, baseline_slot);
+    let done = finish(&study, batch, comparison, argv)?;
+    print_results(&study, &done);
+    Ok(())
 }
 
 /// The files whose bytes must be identical when a run is repeated.

@@ -86,6 +86,7 @@ pub mod rng;
 pub mod scaffold;
 pub mod scenario;
 pub mod sensitivity;
+pub mod shard;
 pub mod stats;
 pub mod summary;
 pub mod synthetic;

@@ -88,7 +88,27 @@ pub fn run_batch_until(
     progress: &(dyn Fn(u64) + Sync),
     cancel: &AtomicBool,
 ) -> Option<Batch> {
-    let run_seeds: Vec<u64> = (0..spec.runs as u64)
+    let trajectories = run_range(scenario, spec, 0..spec.runs, progress, cancel)?;
+    Some(Batch {
+        spec: spec.clone(),
+        run_seeds: (0..spec.runs as u64)
+            .map(|r| rng::run_seed(spec.seed, r))
+            .collect(),
+        series: engine::series_names(scenario),
+        trajectories,
+    })
+}
+
+/// Runs `runs` (global run indices, so seeds are those of the whole study) of every policy of
+/// `spec`: `out[policy_slot][run - runs.start]`. `None` if cancelled.
+pub fn run_range(
+    scenario: &Scenario,
+    spec: &BatchSpec,
+    runs: std::ops::Range<u32>,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Option<Vec<Vec<Trajectory>>> {
+    let run_seeds: Vec<u64> = (runs.start as u64..runs.end as u64)
         .map(|r| rng::run_seed(spec.seed, r))
         .collect();
     let per_run: Vec<Vec<Trajectory>> = run_seeds
@@ -115,12 +135,7 @@ pub fn run_batch_until(
             trajectories[slot].push(trajectory);
         }
     }
-    Some(Batch {
-        spec: spec.clone(),
-        run_seeds,
-        series: engine::series_names(scenario),
-        trajectories,
-    })
+    Some(trajectories)
 }
 
 /// One run of every policy: the ranges are sampled once and every policy uses that sample.

@@ -16,5 +16,6 @@ mod invariants;
 mod robustness;
 mod scenarios;
 mod sensitivity;
+mod shard;
 mod support;
 mod validation;
