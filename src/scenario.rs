@@ -19,9 +19,10 @@ use rand::RngExt;
 pub struct Num {
     pub low: f64,
     pub high: f64,
-    pub source: Option<String>,
+    /// Provenance, shared (`Arc`) so that sampling a run copies no strings.
+    pub source: Option<std::sync::Arc<str>>,
     pub year: Option<i64>,
-    pub note: Option<String>,
+    pub note: Option<std::sync::Arc<str>>,
 }
 
 impl Num {

@@ -564,9 +564,9 @@ impl Cx {
         Num {
             low,
             high,
-            source: n.source.clone(),
+            source: n.source.as_deref().map(std::sync::Arc::from),
             year: n.year,
-            note: n.note.clone(),
+            note: n.note.as_deref().map(std::sync::Arc::from),
         }
     }
 
