@@ -49,16 +49,54 @@ pub struct Summary {
 
 /// Summarises a sample (the values need not be sorted).
 pub fn summarise(values: &[f64]) -> Summary {
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable_by(f64::total_cmp);
+    let mut scratch = values.to_vec();
+    summarise_in(&mut scratch, mean(values), sd(values))
+}
+
+/// The quantiles of [`Summary`] found by selection instead of a full sort: the type-7 quantile
+/// only needs the order statistics at `floor(h)` and `floor(h) + 1`, and `select_nth_unstable`
+/// finds each in linear time. The values are the same as from a sorted copy.
+fn summarise_in(values: &mut [f64], mean: f64, sd: f64) -> Summary {
+    const QS: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
+    let len = values.len();
+    let mut out = [0.0; 5];
+    if len == 1 {
+        out = [values[0]; 5];
+    } else if len > 1 {
+        // Order statistics needed, ascending; select each within the part right of the last.
+        let mut needed: Vec<usize> = QS
+            .iter()
+            .flat_map(|q| {
+                let h = (len - 1) as f64 * q;
+                let lo = h.floor() as usize;
+                [lo, (lo + 1).min(len - 1)]
+            })
+            .collect();
+        needed.sort_unstable();
+        needed.dedup();
+        let mut found = Vec::with_capacity(needed.len());
+        let mut from = 0;
+        for &k in &needed {
+            let (_, value, _) = values[from..].select_nth_unstable_by(k - from, f64::total_cmp);
+            found.push((k, *value));
+            from = k;
+        }
+        let at = |k: usize| found.iter().find(|(i, _)| *i == k).map_or(0.0, |(_, v)| *v);
+        for (slot, q) in QS.iter().enumerate() {
+            let h = (len - 1) as f64 * q;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(len - 1);
+            out[slot] = at(lo) + (h - lo as f64) * (at(hi) - at(lo));
+        }
+    }
     Summary {
-        mean: mean(values),
-        sd: sd(values),
-        p05: quantile_sorted(&sorted, 0.05),
-        p25: quantile_sorted(&sorted, 0.25),
-        p50: quantile_sorted(&sorted, 0.50),
-        p75: quantile_sorted(&sorted, 0.75),
-        p95: quantile_sorted(&sorted, 0.95),
+        mean,
+        sd,
+        p05: out[0],
+        p25: out[1],
+        p50: out[2],
+        p75: out[3],
+        p95: out[4],
     }
 }
 
@@ -79,5 +117,30 @@ mod tests {
         assert!((quantile_sorted(&sorted, 0.95) - 4.8).abs() < 1e-12);
         let s = summarise(&[5.0, 1.0, 4.0, 2.0, 3.0]);
         assert_eq!((s.p25, s.p50, s.p75), (2.0, 3.0, 4.0));
+    }
+
+    #[test]
+    fn selection_gives_the_quantiles_of_a_sorted_copy() {
+        let mut x = 0.37_f64;
+        for len in [1, 2, 3, 7, 20, 101, 1000] {
+            let values: Vec<f64> = (0..len)
+                .map(|_| {
+                    x = (x * 9301.0 + 49297.0) % 233280.0;
+                    x / 233280.0 - 0.5
+                })
+                .collect();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let s = summarise(&values);
+            for (q, got) in [
+                (0.05, s.p05),
+                (0.25, s.p25),
+                (0.5, s.p50),
+                (0.75, s.p75),
+                (0.95, s.p95),
+            ] {
+                assert_eq!(got, quantile_sorted(&sorted, q), "len {len} q {q}");
+            }
+        }
     }
 }
