@@ -8,6 +8,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::montecarlo::Batch;
@@ -278,12 +279,27 @@ fn write_all(
 
     let path = dir.join("timeseries.csv");
     let mut writer = csv_writer(&path)?;
+    // Every (policy, turn, series) summary is independent: computed in parallel, collected in
+    // order, so the file does not depend on the number of threads.
+    let (n_points, n_series) = (batch.n_points(), batch.series.len());
+    let summaries: Vec<crate::stats::Summary> =
+        (0..batch.spec.policies.len() * n_points * n_series)
+            .into_par_iter()
+            .map(|k| {
+                summary::at_turn(
+                    batch,
+                    k / (n_points * n_series),
+                    (k / n_series) % n_points,
+                    k % n_series,
+                )
+            })
+            .collect();
     for (slot, &policy) in batch.spec.policies.iter().enumerate() {
         let policy_id = &scenario.policies[policy].id;
         for turn in 0..batch.n_points() {
             let date = scenario.turn_date(turn as u32).to_string();
             for (series, name) in batch.series.iter().enumerate() {
-                let s = summary::at_turn(batch, slot, turn, series);
+                let s = summaries[(slot * n_points + turn) * n_series + series];
                 let row = TimeseriesRow {
                     policy: policy_id,
                     turn,
