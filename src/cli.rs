@@ -92,6 +92,8 @@ pub enum Command {
     },
     /// Which uncertain inputs drive the outcomes and the choice between the top two options
     Sensitivity(SensitivityArgs),
+    /// Print the JSON Schema of the scenario format (for editor completion: see scenarios/README.md)
+    Schema,
 }
 
 #[derive(Debug, clap::Args)]
@@ -256,6 +258,12 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<(), Failure> {
             Ok(())
         }
         Command::Sensitivity(args) => sensitivity_command(args, argv),
+        Command::Schema => {
+            let _ = std::io::stdout()
+                .lock()
+                .write_all(crate::schema::schema_json().as_bytes());
+            Ok(())
+        }
     }
 }
 

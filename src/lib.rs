@@ -85,6 +85,7 @@ pub mod report;
 pub mod rng;
 pub mod scaffold;
 pub mod scenario;
+pub mod schema;
 pub mod sensitivity;
 pub mod shard;
 pub mod stats;

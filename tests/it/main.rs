@@ -8,6 +8,7 @@
 //! - `invariants`: property tests of the engine's invariants over random scenarios.
 //! - `robustness`: limits, fuzzing (proptest) and the regression corpus, interrupts, rerun.
 //! - `sensitivity`: `entente sensitivity` end to end.
+//! - `schema`: `entente schema` is current and agrees with the parser.
 
 mod charts;
 mod cli;
@@ -15,6 +16,7 @@ mod determinism;
 mod invariants;
 mod robustness;
 mod scenarios;
+mod schema;
 mod sensitivity;
 mod shard;
 mod support;
