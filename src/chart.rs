@@ -134,8 +134,9 @@ fn line_suffix(line: Option<u64>) -> String {
 
 static FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
 
-/// Registers the embedded DejaVu Sans under [`FONT_FAMILY`], once per process.
-fn register_embedded_font() -> Result<(), ChartError> {
+/// Registers the embedded DejaVu Sans under [`FONT_FAMILY`], once per process (also used by the
+/// sensitivity charts, so the font is embedded once).
+pub(crate) fn register_embedded_font() -> Result<(), ChartError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok =
         *REGISTERED.get_or_init(|| register_font(FONT_FAMILY, FontStyle::Normal, FONT).is_ok());

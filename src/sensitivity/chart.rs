@@ -15,12 +15,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::{FontStyle, register_font};
 
 use crate::scenario::{Outcome, Scenario};
 use crate::sensitivity::{
@@ -28,7 +26,7 @@ use crate::sensitivity::{
 };
 
 /// The font family charts are drawn in (the embedded DejaVu Sans, with fallbacks for SVG viewers).
-pub const FONT_FAMILY: &str = "DejaVu Sans, Verdana, sans-serif";
+pub use crate::chart::FONT_FAMILY;
 
 /// The Okabe–Ito colour-blind-safe palette; policy `p` (scenario order) takes entry `p % 8`.
 pub const PALETTE: [[u8; 3]; 8] = [
@@ -314,18 +312,9 @@ fn indices_chart(
     }
 }
 
-static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-
-/// Registers the embedded DejaVu Sans under [`FONT_FAMILY`], once per process.
+/// Registers the chart font (embedded once, in `crate::chart`).
 fn register_embedded_font() -> Result<(), String> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok =
-        *REGISTERED.get_or_init(|| register_font(FONT_FAMILY, FontStyle::Normal, FONT).is_ok());
-    if ok {
-        Ok(())
-    } else {
-        Err("the embedded chart font could not be loaded".into())
-    }
+    crate::chart::register_embedded_font().map_err(|e| e.to_string())
 }
 
 /// Draws one chart as SVG and PNG, each under a temporary name first.
