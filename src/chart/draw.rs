@@ -110,17 +110,15 @@ struct Trajectory {
     dates: BTreeMap<u32, String>,
 }
 
-struct BoxPanel {
+/// One panel of a row chart: a value per policy, one row each.
+struct RowPanel<T> {
     title: String,
     x_desc: String,
-    rows: Vec<(Pol, Stat)>,
+    rows: Vec<(Pol, T)>,
 }
 
-struct DiffPanel {
-    title: String,
-    x_desc: String,
-    rows: Vec<(Pol, ComparedOutcome)>,
-}
+type BoxPanel = RowPanel<Stat>;
+type DiffPanel = RowPanel<ComparedOutcome>;
 
 /// A tripwire's id, name, and per policy its probability by turn.
 type TripwirePanel = (String, String, Vec<(Pol, Vec<(u32, f64)>)>);
@@ -1445,39 +1443,8 @@ fn render_boxes<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let f = frame(root, &chart.title, &chart.subtitle, &chart.legend, 0)?;
-    let cols = panels.len().clamp(1, 3);
-    let area = f.plot.margin(0, 8, 8, 0);
-    let all_ids: Vec<String> = panels
-        .iter()
-        .flat_map(|p| p.rows.iter().map(|(pol, _)| pol.id.clone()))
-        .collect();
-    let label_width = id_width(root, &all_ids)?;
-    for (i, (panel, data)) in grid(&area, panels.len(), cols)
-        .iter()
-        .zip(panels)
-        .enumerate()
-    {
-        let first_col = i % cols == 0;
-        let indent = if first_col { label_width + 22 } else { 14 };
-        let body = caption(panel, &data.title, INK, indent)?;
-        let (lo, hi) = padded_range(
-            data.rows
-                .iter()
-                .flat_map(|(_, s)| [s.p05, s.p95, s.mean, s.p50]),
-            0.06,
-        );
-        let ((lo, hi), ticks) = value_axis(lo, hi);
-        let labels: Vec<String> = data.rows.iter().map(|(p, _)| p.id.clone()).collect();
-        let mut c = row_chart(
-            &body,
-            (lo, hi),
-            ticks,
-            &labels,
-            label_width,
-            first_col,
-            &data.x_desc,
-        )?;
+    let extent = |s: &Stat| vec![s.p05, s.p95, s.mean, s.p50];
+    render_row_panels(root, chart, panels, 0.06, extent, |c, data| {
         let n = data.rows.len();
         for (k, (pol, s)) in data.rows.iter().enumerate() {
             let y = row_y(k, n);
@@ -1519,8 +1486,8 @@ where
                 )))?;
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn render_differences<DB: DrawingBackend>(
@@ -1531,41 +1498,14 @@ fn render_differences<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let f = frame(root, &chart.title, &chart.subtitle, &chart.legend, 0)?;
-    let cols = panels.len().clamp(1, 3);
-    let area = f.plot.margin(0, 8, 8, 0);
-    let all_ids: Vec<String> = panels
-        .iter()
-        .flat_map(|p| p.rows.iter().map(|(pol, _)| pol.id.clone()))
-        .collect();
-    let label_width = id_width(root, &all_ids)?;
-    for (i, (panel, data)) in grid(&area, panels.len(), cols)
-        .iter()
-        .zip(panels)
-        .enumerate()
-    {
-        let first_col = i % cols == 0;
-        let indent = if first_col { label_width + 22 } else { 14 };
-        let body = caption(panel, &data.title, INK, indent)?;
-        let (lo, hi) = padded_range(
-            data.rows
-                .iter()
-                .flat_map(|(_, o)| [Some(0.0), Some(o.diff_mean), o.ci_low, o.ci_high])
-                .flatten(),
-            0.08,
-        );
-        let ((lo, hi), ticks) = value_axis(lo, hi);
-        let labels: Vec<String> = data.rows.iter().map(|(p, _)| p.id.clone()).collect();
+    let extent = |o: &ComparedOutcome| {
+        [Some(0.0), Some(o.diff_mean), o.ci_low, o.ci_high]
+            .into_iter()
+            .flatten()
+            .collect()
+    };
+    render_row_panels(root, chart, panels, 0.08, extent, |c, data| {
         let n = data.rows.len();
-        let mut c = row_chart(
-            &body,
-            (lo, hi),
-            ticks,
-            &labels,
-            label_width,
-            first_col,
-            &data.x_desc,
-        )?;
         c.draw_series(DashedLineSeries::new(
             vec![(0.0, -0.6), (0.0, n as f64 - 0.4)],
             5,
@@ -1602,6 +1542,53 @@ where
                 )))?;
             }
         }
+        Ok(())
+    })
+}
+
+/// Lays out one row chart per panel, up to three columns, the policy ids labelling the rows of
+/// the first column. Each panel's x range covers the values `extent` gives for its rows (padded
+/// by `pad`); `draw` then draws the panel's rows.
+fn render_row_panels<DB: DrawingBackend, T>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+    panels: &[RowPanel<T>],
+    pad: f64,
+    extent: impl Fn(&T) -> Vec<f64>,
+    mut draw: impl FnMut(&mut ChartContext<'_, DB, RowCoord>, &RowPanel<T>) -> Res,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    let f = frame(root, &chart.title, &chart.subtitle, &chart.legend, 0)?;
+    let cols = panels.len().clamp(1, 3);
+    let area = f.plot.margin(0, 8, 8, 0);
+    let all_ids: Vec<String> = panels
+        .iter()
+        .flat_map(|p| p.rows.iter().map(|(pol, _)| pol.id.clone()))
+        .collect();
+    let label_width = id_width(root, &all_ids)?;
+    for (i, (panel, data)) in grid(&area, panels.len(), cols)
+        .iter()
+        .zip(panels)
+        .enumerate()
+    {
+        let first_col = i % cols == 0;
+        let indent = if first_col { label_width + 22 } else { 14 };
+        let body = caption(panel, &data.title, INK, indent)?;
+        let (lo, hi) = padded_range(data.rows.iter().flat_map(|(_, v)| extent(v)), pad);
+        let ((lo, hi), ticks) = value_axis(lo, hi);
+        let labels: Vec<String> = data.rows.iter().map(|(p, _)| p.id.clone()).collect();
+        let mut c = row_chart(
+            &body,
+            (lo, hi),
+            ticks,
+            &labels,
+            label_width,
+            first_col,
+            &data.x_desc,
+        )?;
+        draw(&mut c, data)?;
     }
     Ok(())
 }
