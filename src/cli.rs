@@ -110,21 +110,8 @@ pub struct CompareArgs {
     /// runner-up at 95% confidence, up to 51,200 runs
     #[arg(long, value_name = "N|auto")]
     pub runs: Option<String>,
-    /// Seed of the study [default: the scenario's `seed`]
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Results folder [default: output/SCENARIO-STEM]
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Worker threads [default: all cores]; results do not depend on it
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub threads: Option<u32>,
-    /// Replace an existing results folder written by entente
-    #[arg(long)]
-    pub force: bool,
-    /// Do not draw charts nor write report.html
-    #[arg(long)]
-    pub no_charts: bool,
+    #[command(flatten)]
+    pub study: StudyArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -142,22 +129,15 @@ pub struct RerunArgs {
     pub force: bool,
 }
 
+/// The settings `run` and `compare` share.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// Scenario file (TOML)
-    pub scenario: PathBuf,
-    /// Monte-Carlo runs per policy [default: the scenario's `runs`]
-    #[arg(long)]
-    pub runs: Option<u64>,
+pub struct StudyArgs {
     /// Seed of the study [default: the scenario's `seed`]
     #[arg(long)]
     pub seed: Option<u64>,
     /// Results folder [default: output/SCENARIO-STEM]
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Run only this policy (repeatable); the baseline is always included
-    #[arg(long = "policy", value_name = "NAME")]
-    pub policies: Vec<String>,
     /// Worker threads [default: all cores]; results do not depend on it
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub threads: Option<u32>,
@@ -167,6 +147,20 @@ pub struct RunArgs {
     /// Do not draw charts nor write report.html
     #[arg(long)]
     pub no_charts: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML)
+    pub scenario: PathBuf,
+    /// Monte-Carlo runs per policy [default: the scenario's `runs`]
+    #[arg(long)]
+    pub runs: Option<u64>,
+    /// Run only this policy (repeatable); the baseline is always included
+    #[arg(long = "policy", value_name = "NAME")]
+    pub policies: Vec<String>,
+    #[command(flatten)]
+    pub study: StudyArgs,
     /// Run only shard K of N of the runs (global seeds) and write its raw trajectories, for
     /// `entente merge`
     #[arg(long, value_name = "K/N")]
@@ -399,8 +393,8 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
     let scenario = &loaded.scenario;
     let policies = select_policies(scenario, &args.policies)?;
     let runs = runs_or_default(args.runs, scenario.runs)?;
-    let seed = args.seed.unwrap_or(scenario.seed);
-    let out = args.out.clone().unwrap_or_else(|| {
+    let seed = args.study.seed.unwrap_or(scenario.seed);
+    let out = args.study.out.clone().unwrap_or_else(|| {
         let stem = args
             .scenario
             .file_stem()
@@ -410,7 +404,7 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
     if let Some(text) = &args.shard {
         let (k, n) =
             crate::shard::parse_shard(text).map_err(|e| Failure::new(format!("error: {e}")))?;
-        let out = args.out.clone().unwrap_or_else(|| {
+        let out = args.study.out.clone().unwrap_or_else(|| {
             let mut dir = default_out(&args.scenario).into_os_string();
             dir.push(format!("-shard-{k}-of-{n}"));
             PathBuf::from(dir)
@@ -425,8 +419,8 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
             },
             (k, n),
             out,
-            args.force,
-            threads_or_all(args.threads),
+            args.study.force,
+            threads_or_all(args.study.threads),
         );
     }
     let study = Study {
@@ -438,11 +432,11 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
         },
         baseline: scenario.baseline,
         auto_runs: false,
-        charts: !args.no_charts,
+        charts: !args.study.no_charts,
         loaded,
-        threads: threads_or_all(args.threads),
+        threads: threads_or_all(args.study.threads),
         out,
-        force: args.force,
+        force: args.study.force,
     };
     let done = execute(&study, argv)?;
     print_results(&study, &done);
@@ -507,18 +501,19 @@ fn compare_command(args: CompareArgs, argv: &[String]) -> Result<(), Failure> {
         spec: BatchSpec {
             policies,
             runs,
-            seed: args.seed.unwrap_or(scenario.seed),
+            seed: args.study.seed.unwrap_or(scenario.seed),
         },
         baseline,
         auto_runs,
-        charts: !args.no_charts,
+        charts: !args.study.no_charts,
         out: args
+            .study
             .out
             .clone()
             .unwrap_or_else(|| default_out(&args.scenario)),
         loaded,
-        threads: threads_or_all(args.threads),
-        force: args.force,
+        threads: threads_or_all(args.study.threads),
+        force: args.study.force,
     };
     let done = execute(&study, argv)?;
     print_results(&study, &done);
