@@ -206,7 +206,7 @@ pub fn write_folder(
     let name = dir
         .file_name()
         .map_or("results".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let tmp = parent.join(temporary_name(&name));
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(io_err(&tmp))?;
     }
@@ -220,6 +220,24 @@ pub fn write_folder(
     }
     fs::rename(&tmp, dir).map_err(io_err(dir))?;
     Ok(())
+}
+
+/// The hidden name a folder called `name` is written under before it is renamed into place.
+fn temporary_name(name: &str) -> String {
+    format!(".{name}.partial-{}", std::process::id())
+}
+
+/// The folder that `dir` will become: `dir` itself, or, for a temporary folder of
+/// [`write_folder`], the final folder beside it (so files written before the rename can refer to
+/// their neighbours by the final name).
+pub fn final_dir(dir: &Path) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    match (name.strip_prefix('.'), name.rfind(".partial-")) {
+        (Some(_), Some(end)) if end > 1 => dir.with_file_name(&name[1..end]),
+        _ => dir.to_path_buf(),
+    }
 }
 
 /// Whether `dir` holds a manifest written by entente.
@@ -428,4 +446,23 @@ pub(crate) fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Outp
     })?;
     writer.write_all(b"\n").map_err(io_err(path))?;
     writer.flush().map_err(io_err(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn final_dir_undoes_the_temporary_name() {
+        let tmp = Path::new("output").join(temporary_name("korea.partial-x"));
+        assert_eq!(final_dir(&tmp), Path::new("output/korea.partial-x"));
+        assert_eq!(
+            final_dir(Path::new("output/korea")),
+            Path::new("output/korea")
+        );
+        assert_eq!(
+            final_dir(Path::new("output/.hidden")),
+            Path::new("output/.hidden")
+        );
+    }
 }

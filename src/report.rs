@@ -330,14 +330,10 @@ fn render(results: &Results, charts: &[chart::Chart], scenario: &ScenarioFile) -
 /// The sensitivity analysis, when `entente sensitivity` has written its folder beside this one
 /// (`<results>-sensitivity/`, its default): the tornado of the top-two difference and the flip map.
 fn sensitivity(h: &mut String, results_dir: &Path) {
+    let results_dir = crate::output::final_dir(results_dir);
     let name = results_dir
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    // While `entente run` writes, the folder is `.<name>.partial-<pid>` (output.rs): use `<name>`.
-    let name = match (name.strip_prefix('.'), name.find(".partial-")) {
-        (Some(_), Some(end)) if end > 1 => name[1..end].to_string(),
-        _ => name,
-    };
     let dir = results_dir.with_file_name(format!("{name}-sensitivity"));
     let charts = dir.join("charts");
     let figures: Vec<(&str, String)> = [
