@@ -522,7 +522,8 @@ fn compare_command(args: CompareArgs, argv: &[String]) -> Result<(), Failure> {
 
 /// What a finished study produced.
 struct Done {
-    batch: crate::montecarlo::Batch,
+    runs: usize,
+    n_points: usize,
     summaries: Vec<PolicySummary>,
     comparison: compare::Comparison,
 }
@@ -533,7 +534,13 @@ fn print_results(study: &Study, done: &Done) {
     let _ = write!(
         stdout,
         "{}",
-        ranking_table(scenario, &done.batch, &done.summaries)
+        ranking_table(
+            scenario,
+            done.runs,
+            study.spec.seed,
+            done.n_points - 1,
+            &done.summaries
+        )
     );
     let _ = writeln!(stdout);
     let _ = write!(
@@ -563,30 +570,16 @@ fn threads_or_all(threads: Option<u32>) -> usize {
     )
 }
 
-/// Runs a study and writes its results folder.
+/// Runs a study and writes its results folder. Runs are simulated in chunks and folded into the
+/// summaries as they finish (`runs.csv` is written as they go), so memory does not grow with the
+/// number of runs.
 fn execute(study: &Study, argv: &[String]) -> Result<Done, Failure> {
     let scenario = &study.loaded.scenario;
     let spec = &study.spec;
     if study.out.exists() && !study.force {
         return Err(output::OutputError::Exists(study.out.clone()).into());
     }
-    // Memory: every trajectory is held until the results are written.
-    let n = scenario.actors.len() as f64;
-    let per_trajectory = 8.0
-        * ((scenario.turns as f64 + 1.0)
-            * (crate::engine::series_names(scenario).len() as f64 + n)
-            + 2.0 * n * n);
-    let needed = per_trajectory * spec.runs as f64 * spec.policies.len() as f64;
-    if needed > MEMORY_BUDGET {
-        return Err(Failure::new(format!(
-            "error: {} runs of {} policies would hold about {:.1} GiB of results in memory; the limit is {:.0} GiB\n  = help: use fewer runs (at most about {})",
-            spec.runs,
-            spec.policies.len(),
-            needed / 1024f64.powi(3),
-            MEMORY_BUDGET / 1024f64.powi(3),
-            (MEMORY_BUDGET / (per_trajectory * spec.policies.len() as f64)) as u64
-        )));
-    }
+    check_memory(scenario, spec.policies.len())?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(study.threads)
         .build()?;
@@ -602,102 +595,194 @@ fn execute(study: &Study, argv: &[String]) -> Result<Done, Failure> {
     } else {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let interrupted = || Failure {
-        message: "interrupted: no results were written".into(),
-        code: 130,
-    };
-    let batch =
-        pool.install(|| montecarlo::run_batch_until(scenario, spec, &|k| bar.inc(k), &INTERRUPTED));
-    bar.finish_and_clear();
-    let Some(mut batch) = batch else {
-        return Err(interrupted());
-    };
-    let baseline_slot = compare::slot_of(&batch, study.baseline).unwrap_or(0);
-    let mut comparison = compare::compare(scenario, &batch, baseline_slot);
-    if study.auto_runs {
-        // Check only at doubling checkpoints (checking after every run would make a false
-        // "stable" much likelier); the batch grows by its missing runs only.
-        while !compare::top_is_stable(&comparison, compare::CONFIDENCE)
-            && !comparison.top_pair.as_ref().is_some_and(|p| p.identical)
-            && batch.spec.runs < AUTO_RUNS_CAP
-        {
-            let next = (batch.spec.runs * 2).min(AUTO_RUNS_CAP);
+    let chunk = montecarlo::chunk_runs(scenario, spec.policies.len());
+    let mut done = None;
+    let written = write_study(study, argv, &mut done, &mut |sink: &mut Sink| {
+        let mut target = spec.runs;
+        let mut from = 0;
+        loop {
+            let finished = pool.install(|| {
+                montecarlo::stream(
+                    scenario,
+                    spec,
+                    from..target,
+                    chunk,
+                    &|k| bar.inc(k),
+                    &INTERRUPTED,
+                    |first, runs| sink.take(first, runs),
+                )
+            })?;
+            if !finished {
+                return Err(output::OutputError::Interrupted);
+            }
+            from = target;
+            if !study.auto_runs {
+                break;
+            }
+            // Check only at doubling checkpoints (checking after every run would make a false
+            // "stable" much likelier); the study grows by its missing runs only.
+            let comparison = sink.aggregate.comparison();
+            if compare::top_is_stable(&comparison, compare::CONFIDENCE)
+                || comparison.top_pair.as_ref().is_some_and(|p| p.identical)
+                || target >= AUTO_RUNS_CAP
+            {
+                break;
+            }
+            let next = (target * 2).min(AUTO_RUNS_CAP);
             eprintln!(
-                "runs auto: {} runs do not separate the top two options; trying {next}",
-                batch.spec.runs
+                "runs auto: {target} runs do not separate the top two options; trying {next}"
             );
-            if !pool.install(|| batch.extend_to(scenario, next, &INTERRUPTED)) {
-                return Err(interrupted());
-            }
-            comparison = compare::compare(scenario, &batch, baseline_slot);
+            bar.inc_length(u64::from(next - target) * spec.policies.len() as u64);
+            target = next;
         }
-        eprintln!("runs auto: stopped at {} runs", batch.spec.runs);
-    }
-    finish(study, batch, comparison, argv)
-}
-
-/// Summarises a finished batch and writes the results folder (shared by run, compare and merge).
-fn finish(
-    study: &Study,
-    batch: crate::montecarlo::Batch,
-    comparison: compare::Comparison,
-    argv: &[String],
-) -> Result<Done, Failure> {
-    let scenario = &study.loaded.scenario;
-    let spec = &batch.spec;
-    let summaries = summary::final_summaries(&batch);
-    let manifest = Manifest {
-        entente_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario_path: study.scenario_path.display().to_string(),
-        scenario_sha256: sha256_hex(study.loaded.source.as_bytes()),
-        scenario_name: scenario.name.clone(),
-        seed: spec.seed,
-        runs: spec.runs,
-        turns: scenario.turns,
-        turn_months: scenario.turn_months,
-        start: scenario.start.to_string(),
-        focal: scenario.actors[scenario.focal].id.clone(),
-        baseline: scenario.policies[study.baseline].id.clone(),
-        policies: spec.policies.iter().map(|&p| scenario.policies[p].id.clone()).collect(),
-        threads: study.threads,
-        command: argv.to_vec(),
-        generator: "ChaCha8 (rand 0.10); run seed = splitmix64(seed ^ splitmix64(run + 0x5EED0FE17E17E)); stream 0 samples ranges, stream t+1 drives turn t".into(),
-        series: batch.series.clone(),
-    };
-    if INTERRUPTED.load(Ordering::SeqCst) {
-        return Err(Failure {
-            message: "interrupted: no results were written".into(),
-            code: 130,
-        });
-    }
-    let extra = |dir: &Path| -> Result<(), output::OutputError> {
-        compare::write_comparison(dir, scenario, &batch, &comparison).map_err(|source| {
-            output::OutputError::Io {
-                path: dir.join("comparison.json"),
-                source,
-            }
-        })?;
-        if study.charts {
-            crate::chart::draw_all(dir).map_err(|e| output::OutputError::Other(e.to_string()))?;
-            crate::report::write_report(dir)
-                .map_err(|e| output::OutputError::Other(e.to_string()))?;
+        if study.auto_runs {
+            eprintln!("runs auto: stopped at {target} runs");
         }
         Ok(())
-    };
-    output::write_results(
+    });
+    bar.finish_and_clear();
+    written?;
+    done.ok_or_else(|| Failure::new("error: internal: the study produced no results"))
+}
+
+/// Refuses a study whose summaries alone would not fit in memory (a very large scenario with
+/// many policies); the number of runs does not matter.
+fn check_memory(scenario: &Scenario, n_policies: usize) -> Result<(), Failure> {
+    let n_series = crate::engine::series_names(scenario).len();
+    let needed = crate::aggregate::Aggregate::bound_bytes(scenario, n_policies, n_series);
+    if needed > MEMORY_BUDGET {
+        return Err(Failure::new(format!(
+            "error: summarising {} actors under {n_policies} policies could take about {:.1} GiB of memory; the limit is {:.0} GiB\n  = help: compare fewer policies at a time (`--policies`)",
+            scenario.actors.len(),
+            needed / 1024f64.powi(3),
+            MEMORY_BUDGET / 1024f64.powi(3),
+        )));
+    }
+    Ok(())
+}
+
+/// Where finished runs go: `runs.csv` and the running summaries.
+struct Sink {
+    runs: output::RunsWriter,
+    aggregate: crate::aggregate::Aggregate,
+}
+
+impl Sink {
+    /// Takes consecutive runs from global run `first` (`runs[k][slot]`): the file and the
+    /// summaries are fed in parallel.
+    fn take(
+        &mut self,
+        first: u32,
+        runs: Vec<Vec<crate::engine::Trajectory>>,
+    ) -> Result<(), output::OutputError> {
+        let Sink {
+            runs: writer,
+            aggregate,
+        } = self;
+        let (written, ()) = rayon::join(|| writer.write(first, &runs), || aggregate.push(&runs));
+        written
+    }
+}
+
+/// Writes a study's results folder atomically: `feed` puts the runs, in run order, into the
+/// [`Sink`]; then the summaries, comparison, charts and report are written and `done` is set.
+/// Shared by run, compare and merge.
+fn write_study(
+    study: &Study,
+    argv: &[String],
+    done: &mut Option<Done>,
+    feed: &mut dyn FnMut(&mut Sink) -> Result<(), output::OutputError>,
+) -> Result<(), Failure> {
+    let scenario = &study.loaded.scenario;
+    let spec = &study.spec;
+    let series = crate::engine::series_names(scenario);
+    let ids: Vec<String> = spec
+        .policies
+        .iter()
+        .map(|&p| scenario.policies[p].id.clone())
+        .collect();
+    let baseline_slot = spec
+        .policies
+        .iter()
+        .position(|&p| p == study.baseline)
+        .unwrap_or(0);
+    let result = output::write_folder(
         &study.out,
         study.force,
-        scenario,
-        &batch,
-        &summaries,
-        &manifest,
-        &extra,
-    )?;
-    Ok(Done {
-        batch,
-        summaries,
-        comparison,
-    })
+        output::is_entente_folder,
+        output::OutputError::NotOurs,
+        |dir| {
+            let mut sink = Sink {
+                runs: output::RunsWriter::create(dir, ids.clone(), series.clone(), spec.seed)?,
+                aggregate: crate::aggregate::Aggregate::new(
+                    scenario,
+                    &spec.policies,
+                    baseline_slot,
+                    &series,
+                ),
+            };
+            feed(&mut sink)?;
+            sink.runs.finish()?;
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                return Err(output::OutputError::Interrupted);
+            }
+            let summaries = sink.aggregate.finish();
+            let manifest = Manifest {
+                entente_version: env!("CARGO_PKG_VERSION").to_string(),
+                scenario_path: study.scenario_path.display().to_string(),
+                scenario_sha256: sha256_hex(study.loaded.source.as_bytes()),
+                scenario_name: scenario.name.clone(),
+                seed: spec.seed,
+                runs: summaries.runs as u32,
+                turns: scenario.turns,
+                turn_months: scenario.turn_months,
+                start: scenario.start.to_string(),
+                focal: scenario.actors[scenario.focal].id.clone(),
+                baseline: scenario.policies[study.baseline].id.clone(),
+                policies: ids.clone(),
+                threads: study.threads,
+                command: argv.to_vec(),
+                generator: "ChaCha8 (rand 0.10); run seed = splitmix64(seed ^ splitmix64(run + 0x5EED0FE17E17E)); stream 0 samples ranges, stream t+1 drives turn t".into(),
+                series: series.clone(),
+                quantiles: summaries.quantiles.clone(),
+            };
+            output::write_summaries(
+                dir,
+                scenario,
+                &spec.policies,
+                &series,
+                spec.seed,
+                &summaries,
+                &manifest,
+            )?;
+            compare::write_comparison(dir, scenario, spec.seed, &summaries.comparison).map_err(
+                |source| output::OutputError::Io {
+                    path: dir.join("comparison.json"),
+                    source,
+                },
+            )?;
+            if study.charts {
+                crate::chart::draw_all(dir)
+                    .map_err(|e| output::OutputError::Other(e.to_string()))?;
+                crate::report::write_report(dir)
+                    .map_err(|e| output::OutputError::Other(e.to_string()))?;
+            }
+            *done = Some(Done {
+                runs: summaries.runs,
+                n_points: summaries.n_points,
+                summaries: summaries.finals,
+                comparison: summaries.comparison,
+            });
+            Ok(())
+        },
+    );
+    match result {
+        Err(output::OutputError::Interrupted) => Err(Failure {
+            message: "interrupted: no results were written".into(),
+            code: 130,
+        }),
+        other => other.map_err(Failure::from),
+    }
 }
 
 fn shard_command(
@@ -714,12 +799,6 @@ fn shard_command(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
-    let trajectories = pool
-        .install(|| montecarlo::run_range(scenario, &spec, range.clone(), &|_| {}, &INTERRUPTED))
-        .ok_or_else(|| Failure {
-            message: "interrupted: no results were written".into(),
-            code: 130,
-        })?;
     let manifest = crate::shard::ShardManifest {
         entente_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_path: scenario_path.display().to_string(),
@@ -737,7 +816,34 @@ fn shard_command(
         first_run: range.start,
         end_run: range.end,
     };
-    crate::shard::write_shard(&out, force, &manifest, &trajectories)?;
+    let chunk = montecarlo::chunk_runs(scenario, spec.policies.len());
+    let written = crate::shard::write_shard(&out, force, &manifest, |writer| {
+        let finished = pool.install(|| {
+            montecarlo::stream(
+                scenario,
+                &spec,
+                range.clone(),
+                chunk,
+                &|_| {},
+                &INTERRUPTED,
+                |_, runs| writer.write(&runs),
+            )
+        })?;
+        if finished {
+            Ok(())
+        } else {
+            Err(output::OutputError::Interrupted)
+        }
+    });
+    match written {
+        Err(output::OutputError::Interrupted) => {
+            return Err(Failure {
+                message: "interrupted: no results were written".into(),
+                code: 130,
+            });
+        }
+        other => other?,
+    }
     println!(
         "shard {k}/{n}: runs {}..{} of {} written to {}/; combine the shards with `entente merge`",
         range.start,
@@ -759,8 +865,9 @@ fn merge_command(
     for dir in shards {
         read.push(crate::shard::read_shard(dir).map_err(|e| Failure::new(format!("error: {e}")))?);
     }
-    let (manifest, trajectories) =
+    let mut read =
         crate::shard::assemble(read, shards).map_err(|e| Failure::new(format!("error: {e}")))?;
+    let manifest = read[0].manifest.clone();
     let scenario_path = PathBuf::from(&manifest.scenario_path);
     let loaded = load_or_fail(&scenario_path)?;
     let actual = sha256_hex(loaded.source.as_bytes());
@@ -791,25 +898,9 @@ fn merge_command(
         runs: manifest.runs,
         seed: manifest.seed,
     };
-    let batch = crate::montecarlo::Batch {
-        run_seeds: (0..spec.runs as u64)
-            .map(|r| crate::rng::run_seed(spec.seed, r))
-            .collect(),
-        series: crate::engine::series_names(scenario),
-        spec: spec.clone(),
-        trajectories,
-    };
-    let expected_values = (scenario.turns as usize + 1) * batch.series.len();
-    if batch
-        .trajectories
-        .iter()
-        .flatten()
-        .any(|t| t.values.len() != expected_values)
-    {
-        return Err(Failure::new(
-            "error: the shards' trajectories do not match the scenario's turns and outcomes",
-        ));
-    }
+    let expected_values =
+        (scenario.turns as usize + 1) * crate::engine::series_names(scenario).len();
+    let chunk = montecarlo::chunk_runs(scenario, spec.policies.len()) as usize;
     let out = out.unwrap_or_else(|| default_out(&scenario_path));
     let study = Study {
         out,
@@ -822,9 +913,38 @@ fn merge_command(
         force,
         loaded,
     };
-    let baseline_slot = compare::slot_of(&batch, study.baseline).unwrap_or(0);
-    let comparison = compare::compare(&study.loaded.scenario, &batch, baseline_slot);
-    let done = finish(&study, batch, comparison, argv)?;
+    if study.out.exists() && !study.force {
+        return Err(output::OutputError::Exists(study.out.clone()).into());
+    }
+    check_memory(&study.loaded.scenario, study.spec.policies.len())?;
+    let mut done = None;
+    write_study(&study, argv, &mut done, &mut |sink: &mut Sink| {
+        for shard in &mut read {
+            let mut first = shard.manifest.first_run;
+            loop {
+                let runs = shard.next_runs(chunk).map_err(output::OutputError::Other)?;
+                if runs.is_empty() {
+                    break;
+                }
+                if runs
+                    .iter()
+                    .flatten()
+                    .any(|t| t.values.len() != expected_values)
+                {
+                    return Err(output::OutputError::Other(
+                        "the shards' trajectories do not match the scenario's turns and outcomes"
+                            .into(),
+                    ));
+                }
+                let count = runs.len() as u32;
+                sink.take(first, runs)?;
+                first += count;
+            }
+        }
+        Ok(())
+    })?;
+    let done =
+        done.ok_or_else(|| Failure::new("error: internal: the merge produced no results"))?;
     print_results(&study, &done);
     Ok(())
 }
@@ -1017,15 +1137,16 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// 90% interval over runs at the final turn.
 pub fn ranking_table(
     scenario: &Scenario,
-    batch: &crate::montecarlo::Batch,
+    runs: usize,
+    seed: u64,
+    last: usize,
     summaries: &[PolicySummary],
 ) -> String {
-    let last = batch.n_points() - 1;
     let mut out = String::new();
     let focal = &scenario.actors[scenario.focal];
     out.push_str(&format!(
         "{}: options of {} ({}), {} runs per option, seed {}\n",
-        scenario.name, focal.name, focal.id, batch.spec.runs, batch.spec.seed
+        scenario.name, focal.name, focal.id, runs, seed
     ));
     out.push_str(&format!(
         "Outcomes at {} (turn {last}); mean with 90% interval [5th, 95th percentile] over runs.\n",

@@ -25,9 +25,11 @@
 //! * Every reduction runs sequentially in run order, so results do not depend on threads. There is
 //!   no resampling, hence no random numbers.
 
+mod tally;
 mod tdist;
 mod weights;
 
+pub use tally::Tally;
 pub use tdist::{normal_quantile, t_cdf, t_quantile};
 pub use weights::{GRID_STEPS, Threshold, WeightFlip, WeightSensitivity};
 
@@ -40,6 +42,7 @@ use serde::Serialize;
 use crate::engine::Trajectory;
 use crate::montecarlo::Batch;
 use crate::scenario::{Outcome, Scenario};
+use crate::sketch::Sample;
 use crate::stats;
 
 /// The confidence level of the reported intervals.
@@ -130,9 +133,15 @@ pub struct PairedDiff {
 impl PairedDiff {
     /// Summarises the differences `diffs` (one per run, in run order).
     pub fn from_diffs(diffs: &[f64]) -> PairedDiff {
-        let n = diffs.len();
-        let mean = stats::mean(diffs);
-        let sd = stats::sd(diffs);
+        PairedDiff::from_parts(diffs.len(), stats::mean(diffs), stats::sd(diffs))
+    }
+
+    /// Summarises a streamed sample of differences.
+    pub fn from_sample(diffs: &Sample) -> PairedDiff {
+        PairedDiff::from_parts(diffs.len(), diffs.mean(), diffs.sd())
+    }
+
+    fn from_parts(n: usize, mean: f64, sd: f64) -> PairedDiff {
         let se = (n >= 2).then(|| sd / (n as f64).sqrt());
         let mut out = PairedDiff {
             n,
@@ -186,189 +195,26 @@ pub struct TripwireCurve {
 }
 
 /// Compares every policy slot of `batch` with the slot `baseline_slot` (see the module doc).
+/// Every statistic is exact: this is a [`Tally`] with no exact limit, fed the batch's runs.
 pub fn compare(scenario: &Scenario, batch: &Batch, baseline_slot: usize) -> Comparison {
     let n_slots = batch.trajectories.len();
     let runs = batch.trajectories.iter().map(Vec::len).min().unwrap_or(0);
-    let final_turn = n_points(batch).saturating_sub(1);
-    let baseline = if baseline_slot < n_slots {
-        baseline_slot
-    } else {
-        0
-    };
-    let ids: Vec<String> = (0..n_slots).map(|s| slot_id(scenario, batch, s)).collect();
-    let column = |slot: usize, turn: usize, series: Option<usize>| -> Vec<f64> {
-        batch.trajectories[slot][..runs]
-            .iter()
-            .map(|t| series.map_or(f64::NAN, |s| value(t, turn, s)))
-            .collect()
-    };
-
-    // Per-series statistics, one series at a time to bound memory.
-    let mut outcomes: Vec<Vec<OutcomeComparison>> = vec![Vec::new(); n_slots];
-    for (series, name) in batch.series.iter().enumerate() {
-        let values: Vec<Vec<f64>> = (0..n_slots)
-            .map(|slot| column(slot, final_turn, Some(series)))
-            .collect();
-        for slot in 0..n_slots {
-            outcomes[slot].push(outcome_comparison(name, &values[slot], &values[baseline]));
-        }
+    let mut tally = Tally::new(
+        scenario,
+        n_slots,
+        &batch.spec.policies,
+        &batch.series,
+        n_points(batch),
+        baseline_slot,
+        usize::MAX,
+    );
+    let mut run: Vec<&Trajectory> = Vec::with_capacity(n_slots);
+    for r in 0..runs {
+        run.clear();
+        run.extend(batch.trajectories.iter().map(|slot| &slot[r]));
+        tally.push(&run);
     }
-
-    // The composite: rank, best, regret.
-    let composite_index = batch.series.iter().position(|s| s == "composite");
-    let composites: Vec<Vec<f64>> = (0..n_slots)
-        .map(|slot| column(slot, final_turn, composite_index))
-        .collect();
-    let mut p_best = vec![0.0; n_slots];
-    let mut rank_sum = vec![0.0; n_slots];
-    let mut regrets: Vec<Vec<f64>> = vec![Vec::with_capacity(runs); n_slots];
-    for run in 0..runs {
-        let scores: Vec<f64> = composites.iter().map(|c| c[run]).collect();
-        let best = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let winners = scores.iter().filter(|&&c| c == best).count();
-        for p in 0..n_slots {
-            let c = scores[p];
-            if c == best {
-                p_best[p] += 1.0 / winners as f64;
-            }
-            let above = scores.iter().filter(|&&other| other > c).count();
-            let tied = scores.iter().filter(|&&other| other == c).count();
-            // Ties take the mean of the ranks they span: above + 1 ..= above + tied.
-            rank_sum[p] += above as f64 + 0.5 * (tied as f64 + 1.0);
-            regrets[p].push(best - c);
-        }
-    }
-    let per_run = |x: f64| if runs > 0 { x / runs as f64 } else { 0.0 };
-
-    let composite_stats: Vec<OutcomeComparison> = (0..n_slots)
-        .map(|slot| match composite_index {
-            Some(i) => outcomes[slot][i].clone(),
-            None => outcome_comparison("composite", &composites[slot], &composites[baseline]),
-        })
-        .collect();
-    let mut order: Vec<usize> = (0..n_slots).collect();
-    let means: Vec<f64> = (0..n_slots).map(|s| stats::mean(&composites[s])).collect();
-    order.sort_by(|&a, &b| means[b].total_cmp(&means[a]).then(a.cmp(&b)));
-    let mut rank = vec![0; n_slots];
-    for (position, &slot) in order.iter().enumerate() {
-        rank[slot] = position + 1;
-    }
-
-    let policies: Vec<PolicyComparison> = (0..n_slots)
-        .map(|slot| {
-            let mut sorted = regrets[slot].clone();
-            sorted.sort_by(f64::total_cmp);
-            PolicyComparison {
-                slot,
-                policy: batch.spec.policies.get(slot).copied(),
-                id: ids[slot].clone(),
-                rank: rank[slot],
-                composite: composite_stats[slot].clone(),
-                outcomes: std::mem::take(&mut outcomes[slot]),
-                p_best: per_run(p_best[slot]),
-                mean_rank: per_run(rank_sum[slot]),
-                regret_mean: stats::mean(&regrets[slot]),
-                regret_p95: stats::quantile_sorted(&sorted, 0.95),
-            }
-        })
-        .collect();
-
-    let top_pair = (order.len() >= 2).then(|| {
-        let (top, runner_up) = (order[0], order[1]);
-        let diffs: Vec<f64> = (0..runs)
-            .map(|r| composites[top][r] - composites[runner_up][r])
-            .collect();
-        let diff = PairedDiff::from_diffs(&diffs);
-        let separable = diff.ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0);
-        let identical = runs > 0 && diffs.iter().all(|&d| d == 0.0);
-        let (a, b) = (&ids[top], &ids[runner_up]);
-        let warning = if identical {
-            Some(format!(
-                "`{a}` and `{b}` have the same composite in every run; no number of runs separates them"
-            ))
-        } else if separable {
-            None
-        } else {
-            Some(match diff.ci {
-                Some((lo, hi)) => format!(
-                    "runs too few to separate `{a}` and `{b}`: composite difference {:+.4}, 95% CI [{lo:+.4}, {hi:+.4}] includes 0",
-                    diff.mean
-                ),
-                None => format!(
-                    "runs too few to separate `{a}` and `{b}`: an interval needs at least 2 runs"
-                ),
-            })
-        };
-        TopPair {
-            top,
-            runner_up,
-            diff,
-            separable,
-            identical,
-            warning,
-        }
-    });
-
-    // Weight sensitivity from the mean changes of the weighed outcomes.
-    let weighed: Vec<Option<usize>> = Outcome::WEIGHED
-        .iter()
-        .map(|o| batch.series.iter().position(|s| s == o.name()))
-        .collect();
-    let mean_changes: Vec<[f64; 5]> = (0..n_slots)
-        .map(|slot| {
-            let mut m = [0.0; 5];
-            for (k, &series) in weighed.iter().enumerate() {
-                let start = column(slot, 0, series);
-                let end = column(slot, final_turn, series);
-                let changes: Vec<f64> = end.iter().zip(&start).map(|(e, s)| e - s).collect();
-                m[k] = stats::mean(&changes);
-            }
-            m
-        })
-        .collect();
-    let weights = weights::analyse(&mean_changes, scenario.outcomes.weights, &ids);
-
-    // Tripwires.
-    let mut tripwires = Vec::with_capacity(n_slots * scenario.tripwires.len());
-    for slot in 0..n_slots {
-        for k in 0..scenario.tripwires.len() {
-            let mut first = vec![0usize; final_turn + 1];
-            for t in &batch.trajectories[slot][..runs] {
-                if let Some(Some(turn)) = t.tripwire_turns.get(k) {
-                    if let Some(count) = first.get_mut(*turn as usize) {
-                        *count += 1;
-                    }
-                }
-            }
-            let mut crossed = 0usize;
-            let by_turn: Vec<f64> = first
-                .iter()
-                .map(|&c| {
-                    crossed += c;
-                    per_run(crossed as f64)
-                })
-                .collect();
-            let by_end = by_turn.last().copied().unwrap_or(0.0);
-            tripwires.push(TripwireCurve {
-                slot,
-                tripwire: k,
-                by_turn,
-                by_end,
-            });
-        }
-    }
-
-    Comparison {
-        baseline_slot: baseline,
-        runs,
-        final_turn,
-        series: batch.series.clone(),
-        policies,
-        order,
-        top_pair,
-        weights,
-        tripwires,
-    }
+    tally.finish()
 }
 
 /// Whether the top policy is separated from the runner-up: true when the two-sided paired-t
@@ -409,11 +255,11 @@ pub fn slot_of(batch: &Batch, policy: usize) -> Option<usize> {
 pub fn write_comparison(
     dir: &Path,
     scenario: &Scenario,
-    batch: &Batch,
+    seed: u64,
     comparison: &Comparison,
 ) -> io::Result<()> {
     fs::create_dir_all(dir)?;
-    let file = json_file(scenario, batch, comparison);
+    let file = json_file(scenario, seed, comparison);
     let mut writer = io::BufWriter::new(fs::File::create(dir.join("comparison.json"))?);
     serde_json::to_writer_pretty(&mut writer, &file)?;
     writer.write_all(b"\n")?;
@@ -648,49 +494,12 @@ fn value(t: &Trajectory, turn: usize, series: usize) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// The scenario id of the policy in `slot`.
-fn slot_id(scenario: &Scenario, batch: &Batch, slot: usize) -> String {
-    batch
-        .spec
-        .policies
-        .get(slot)
-        .and_then(|&p| scenario.policies.get(p))
-        .map_or_else(|| format!("slot{slot}"), |p| p.id.clone())
-}
-
 /// Whether more of series `name` is better for the focal actor (`trade_<ID>`: yes).
 fn higher_is_better(name: &str) -> bool {
     Outcome::ALL
         .iter()
         .find(|o| o.name() == name)
         .is_none_or(|o| o.higher_is_better())
-}
-
-fn outcome_comparison(name: &str, values: &[f64], baseline: &[f64]) -> OutcomeComparison {
-    let higher = higher_is_better(name);
-    let diffs: Vec<f64> = values.iter().zip(baseline).map(|(v, b)| v - b).collect();
-    let mut wins = 0.0;
-    for (&v, &b) in values.iter().zip(baseline) {
-        let better = if higher { v > b } else { v < b };
-        let worse = if higher { v < b } else { v > b };
-        wins += if better {
-            1.0
-        } else if worse {
-            0.0
-        } else {
-            0.5
-        };
-    }
-    let n = diffs.len();
-    OutcomeComparison {
-        series: name.to_string(),
-        higher_is_better: higher,
-        mean: stats::mean(values),
-        mean_se: (n >= 2).then(|| stats::sd(values) / (n as f64).sqrt()),
-        baseline_mean: stats::mean(baseline),
-        diff: PairedDiff::from_diffs(&diffs),
-        p_beats_baseline: if n > 0 { wins / n as f64 } else { 0.0 },
-    }
 }
 
 fn percent(share: f64) -> String {
@@ -701,7 +510,7 @@ fn csv_io(error: csv::Error) -> io::Error {
     io::Error::other(error.to_string())
 }
 
-fn json_file<'a>(scenario: &'a Scenario, batch: &Batch, c: &'a Comparison) -> ComparisonFile<'a> {
+fn json_file<'a>(scenario: &'a Scenario, seed: u64, c: &'a Comparison) -> ComparisonFile<'a> {
     let id = |slot: usize| c.policies.get(slot).map_or("?", |p| p.id.as_str());
     ComparisonFile {
         scenario: &scenario.name,
@@ -711,7 +520,7 @@ fn json_file<'a>(scenario: &'a Scenario, batch: &Batch, c: &'a Comparison) -> Co
             .map_or("", |a| a.id.as_str()),
         baseline: id(c.baseline_slot),
         runs: c.runs,
-        seed: batch.spec.seed,
+        seed,
         start: scenario.start.to_string(),
         turn_months: scenario.turn_months,
         final_turn: c.final_turn,
@@ -1354,7 +1163,7 @@ when = { metric = "affinity", from = "BBB", to = "AAA", above = 0.5 }
             let c = compare(&s, b, 5);
             let _ = render_table(&s, &c);
             let _ = top_is_stable(&c, 0.95);
-            write_comparison(&dir.path().join(i.to_string()), &s, b, &c).unwrap();
+            write_comparison(&dir.path().join(i.to_string()), &s, b.spec.seed, &c).unwrap();
         }
         let one_run = compare(&s, &cases[2], 0);
         assert_eq!(one_run.policies[1].composite.diff.ci, None);
@@ -1383,7 +1192,7 @@ when = { metric = "affinity", from = "BBB", to = "AAA", above = 0.5 }
         );
         let c = compare(&s, &b, 0);
         let dir = tempfile::tempdir().unwrap();
-        write_comparison(dir.path(), &s, &b, &c).unwrap();
+        write_comparison(dir.path(), &s, b.spec.seed, &c).unwrap();
         let csv = std::fs::read_to_string(dir.path().join("comparison.csv")).unwrap();
         let mut lines = csv.lines();
         assert_eq!(

@@ -71,6 +71,7 @@
 //! assert_eq!(ranked[1].rank, 1);
 //! ```
 
+pub mod aggregate;
 pub mod chart;
 pub mod cli;
 pub mod compare;
@@ -88,6 +89,7 @@ pub mod scenario;
 pub mod schema;
 pub mod sensitivity;
 pub mod shard;
+pub mod sketch;
 pub mod stats;
 pub mod summary;
 pub mod synthetic;

@@ -138,6 +138,74 @@ pub fn run_range(
     Some(trajectories)
 }
 
+/// Runs `runs` (global run indices) in chunks of at most `chunk` consecutive runs, and hands each
+/// finished chunk to `sink` in run order (`chunk[k][policy_slot]` is run `first + k`) while the
+/// next chunk is being computed, so only two chunks are ever held. Returns `Ok(false)` if
+/// cancelled (the sink has then seen only whole chunks), or the first error of `sink`.
+pub fn stream<E: Send>(
+    scenario: &Scenario,
+    spec: &BatchSpec,
+    runs: std::ops::Range<u32>,
+    chunk: u32,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+    mut sink: impl FnMut(u32, Vec<Vec<Trajectory>>) -> Result<(), E> + Send,
+) -> Result<bool, E> {
+    let chunk = chunk.max(1);
+    let mut next = runs.start;
+    let mut pending: Option<(u32, Vec<Vec<Trajectory>>)> = None;
+    loop {
+        let range = next..next.saturating_add(chunk).min(runs.end);
+        let compute = || simulate(scenario, spec, range.clone(), progress, cancel);
+        let (computed, sunk) = match pending.take() {
+            Some((first, done)) => rayon::join(compute, || sink(first, done)),
+            None => (compute(), Ok(())),
+        };
+        sunk?;
+        let Some(computed) = computed else {
+            return Ok(false);
+        };
+        if range.is_empty() {
+            return Ok(true);
+        }
+        pending = Some((range.start, computed));
+        next = range.end;
+    }
+}
+
+/// A chunk size for [`stream`]: about 32 MiB of trajectories, at most 256 runs. Results do not
+/// depend on it.
+pub fn chunk_runs(scenario: &Scenario, n_policies: usize) -> u32 {
+    let n = scenario.actors.len();
+    let per_run = 8
+        * n_policies.max(1)
+        * ((scenario.turns as usize + 1) * (engine::series_names(scenario).len() + n) + 2 * n * n);
+    ((32usize << 20) / per_run.max(1)).clamp(1, 256) as u32
+}
+
+/// Runs `runs` of every policy in parallel: `out[run - runs.start][policy_slot]`; `None` if
+/// cancelled.
+fn simulate(
+    scenario: &Scenario,
+    spec: &BatchSpec,
+    runs: std::ops::Range<u32>,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Option<Vec<Vec<Trajectory>>> {
+    let out: Vec<Vec<Trajectory>> = (runs.start..runs.end)
+        .into_par_iter()
+        .map(|r| {
+            if cancel.load(Ordering::Relaxed) {
+                return Vec::new();
+            }
+            let out = run_policies(scenario, &spec.policies, rng::run_seed(spec.seed, r as u64));
+            progress(spec.policies.len() as u64);
+            out
+        })
+        .collect();
+    (!cancel.load(Ordering::Relaxed)).then_some(out)
+}
+
 /// One run of every policy: the ranges are sampled once and every policy uses that sample.
 fn run_policies(scenario: &Scenario, policies: &[usize], run_seed: u64) -> Vec<Trajectory> {
     let sampled = scenario.sample(&mut rng::sample_rng(run_seed));

@@ -8,13 +8,13 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::montecarlo::Batch;
+use crate::aggregate::Summaries;
+use crate::engine::Trajectory;
 use crate::scenario::Scenario;
 use crate::stats::Summary;
-use crate::summary::{self, PolicySummary};
+use crate::summary;
 
 /// `manifest.json`: what is needed to reproduce the results.
 #[derive(Debug, Serialize)]
@@ -35,6 +35,8 @@ pub struct Manifest {
     pub command: Vec<String>,
     pub generator: String,
     pub series: Vec<String>,
+    /// How the quantiles were computed: exact, or from a sketch with its error bound.
+    pub quantiles: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -151,6 +153,8 @@ pub enum OutputError {
     Io { path: PathBuf, source: io::Error },
     #[error("{0}")]
     Other(String),
+    #[error("interrupted: no results were written")]
+    Interrupted,
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
@@ -158,25 +162,6 @@ pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ 
         path: path.to_path_buf(),
         source,
     }
-}
-
-/// More files to write into the (temporary) results folder before it is moved into place.
-pub type Extra<'a> = &'a dyn Fn(&Path) -> Result<(), OutputError>;
-
-/// Writes every results file into `dir`, atomically; `extra` adds files (comparison, charts,
-/// report) to the same folder before it becomes visible.
-pub fn write_results(
-    dir: &Path,
-    force: bool,
-    scenario: &Scenario,
-    batch: &Batch,
-    summaries: &[PolicySummary],
-    manifest: &Manifest,
-    extra: Extra<'_>,
-) -> Result<(), OutputError> {
-    write_folder(dir, force, is_entente_folder, OutputError::NotOurs, |tmp| {
-        write_all(tmp, scenario, batch, summaries, manifest).and_then(|()| extra(tmp))
-    })
 }
 
 /// Writes a folder atomically: `write` fills a temporary folder beside `dir` (hidden, named
@@ -246,24 +231,30 @@ pub fn is_entente_folder(dir: &Path) -> bool {
         .is_ok_and(|text| text.contains("\"entente_version\""))
 }
 
-fn write_all(
+/// Writes `manifest.json`, `summary.json`, `timeseries.csv`, `actors.csv` and `affinity.csv`
+/// into `dir` from the summaries of a study of `policies` (scenario indices in slot order) whose
+/// recorded series are `series`.
+pub fn write_summaries(
     dir: &Path,
     scenario: &Scenario,
-    batch: &Batch,
-    summaries: &[PolicySummary],
+    policies: &[usize],
+    series: &[String],
+    seed: u64,
+    summaries: &Summaries,
     manifest: &Manifest,
 ) -> Result<(), OutputError> {
     let path = dir.join("manifest.json");
     write_json(&path, manifest)?;
 
     let composite = summary::composite_series();
-    let last = batch.n_points() - 1;
+    let n_points = summaries.n_points;
+    let last = n_points - 1;
     let summary_file = SummaryFile {
         scenario: &scenario.name,
         focal: &scenario.actors[scenario.focal].id,
         baseline: &scenario.policies[scenario.baseline].id,
-        runs: batch.spec.runs,
-        seed: batch.spec.seed,
+        runs: summaries.runs as u32,
+        seed,
         final_turn: last as u32,
         final_date: scenario.turn_date(last as u32).to_string(),
         weights: crate::scenario::Outcome::WEIGHED
@@ -275,6 +266,7 @@ fn write_all(
             })
             .collect(),
         policies: summaries
+            .finals
             .iter()
             .map(|s| {
                 let policy = &scenario.policies[s.policy];
@@ -283,8 +275,7 @@ fn write_all(
                     name: &policy.name,
                     rank: s.rank,
                     composite: SummaryRecord::new("composite", &s.finals[composite]),
-                    outcomes: batch
-                        .series
+                    outcomes: series
                         .iter()
                         .zip(&s.finals)
                         .map(|(name, f)| SummaryRecord::new(name, f))
@@ -297,27 +288,13 @@ fn write_all(
 
     let path = dir.join("timeseries.csv");
     let mut writer = csv_writer(&path)?;
-    // Every (policy, turn, series) summary is independent: computed in parallel, collected in
-    // order, so the file does not depend on the number of threads.
-    let (n_points, n_series) = (batch.n_points(), batch.series.len());
-    let summaries: Vec<crate::stats::Summary> =
-        (0..batch.spec.policies.len() * n_points * n_series)
-            .into_par_iter()
-            .map(|k| {
-                summary::at_turn(
-                    batch,
-                    k / (n_points * n_series),
-                    (k / n_series) % n_points,
-                    k % n_series,
-                )
-            })
-            .collect();
-    for (slot, &policy) in batch.spec.policies.iter().enumerate() {
+    let n_series = series.len();
+    for (slot, &policy) in policies.iter().enumerate() {
         let policy_id = &scenario.policies[policy].id;
-        for turn in 0..batch.n_points() {
+        for turn in 0..n_points {
             let date = scenario.turn_date(turn as u32).to_string();
-            for (series, name) in batch.series.iter().enumerate() {
-                let s = summaries[(slot * n_points + turn) * n_series + series];
+            for (k, name) in series.iter().enumerate() {
+                let s = summaries.timeseries[(slot * n_points + turn) * n_series + k];
                 let row = TimeseriesRow {
                     policy: policy_id,
                     turn,
@@ -339,17 +316,12 @@ fn write_all(
     let n = scenario.actors.len();
     let path = dir.join("actors.csv");
     let mut writer = csv_writer(&path)?;
-    for (slot, &policy) in batch.spec.policies.iter().enumerate() {
+    for (slot, &policy) in policies.iter().enumerate() {
         let policy_id = &scenario.policies[policy].id;
-        let runs = &batch.trajectories[slot];
-        for turn in 0..batch.n_points() {
+        for turn in 0..n_points {
             let date = scenario.turn_date(turn as u32).to_string();
             for (actor_idx, actor) in scenario.actors.iter().enumerate() {
-                let values: Vec<f64> = runs
-                    .iter()
-                    .map(|t| t.positions[turn * n + actor_idx])
-                    .collect();
-                let s = crate::stats::summarise(&values);
+                let s = summaries.positions[(slot * n_points + turn) * n + actor_idx];
                 let row = ActorRow {
                     policy: policy_id,
                     turn,
@@ -368,26 +340,15 @@ fn write_all(
 
     let path = dir.join("affinity.csv");
     let mut writer = csv_writer(&path)?;
-    for (slot, &policy) in batch.spec.policies.iter().enumerate() {
+    for (slot, &policy) in policies.iter().enumerate() {
         let policy_id = &scenario.policies[policy].id;
-        let runs = &batch.trajectories[slot];
-        for (when, pick) in [("start", true), ("end", false)] {
+        for (w, when) in ["start", "end"].into_iter().enumerate() {
             for (i, from) in scenario.actors.iter().enumerate() {
                 for (j, to) in scenario.actors.iter().enumerate() {
                     if i == j {
                         continue;
                     }
-                    let values: Vec<f64> = runs
-                        .iter()
-                        .map(|t| {
-                            if pick {
-                                t.affinity_start[i * n + j]
-                            } else {
-                                t.affinity_end[i * n + j]
-                            }
-                        })
-                        .collect();
-                    let s = crate::stats::summarise(&values);
+                    let s = summaries.affinity[(slot * 2 + w) * n * n + i * n + j];
                     let row = AffinityRow {
                         policy: policy_id,
                         when,
@@ -403,26 +364,65 @@ fn write_all(
         }
     }
     writer.flush().map_err(io_err(&path))?;
+    Ok(())
+}
 
-    let path = dir.join("runs.csv");
-    let mut writer = csv_writer(&path)?;
-    for (slot, &policy) in batch.spec.policies.iter().enumerate() {
-        let policy_id = &scenario.policies[policy].id;
-        for (run, trajectory) in batch.trajectories[slot].iter().enumerate() {
-            for (series, name) in batch.series.iter().enumerate() {
-                let row = RunRow {
-                    policy: policy_id,
-                    run,
-                    seed: batch.run_seeds[run],
-                    outcome: name,
-                    value: trajectory.last(series),
-                };
-                writer.serialize(row).map_err(|e| csv_err(&path, e))?;
+/// `runs.csv`, written as runs finish: one row per run × policy × series (run-major, then
+/// policies in slot order, then series), with the run's seed and the series' final value.
+pub struct RunsWriter {
+    path: PathBuf,
+    writer: csv::Writer<io::BufWriter<fs::File>>,
+    ids: Vec<String>,
+    series: Vec<String>,
+    seed: u64,
+}
+
+impl RunsWriter {
+    /// Creates `dir/runs.csv` for the policies `ids` (slot order) of a study with `seed`.
+    pub fn create(
+        dir: &Path,
+        ids: Vec<String>,
+        series: Vec<String>,
+        seed: u64,
+    ) -> Result<RunsWriter, OutputError> {
+        let path = dir.join("runs.csv");
+        let writer = csv_writer(&path)?;
+        Ok(RunsWriter {
+            path,
+            writer,
+            ids,
+            series,
+            seed,
+        })
+    }
+
+    /// Writes consecutive runs starting at global run `first` (`runs[k][slot]`).
+    pub fn write(&mut self, first: u32, runs: &[Vec<Trajectory>]) -> Result<(), OutputError> {
+        for (k, run) in runs.iter().enumerate() {
+            let index = first as usize + k;
+            let seed = crate::rng::run_seed(self.seed, index as u64);
+            for (policy, trajectory) in self.ids.iter().zip(run) {
+                for (series, name) in self.series.iter().enumerate() {
+                    let row = RunRow {
+                        policy,
+                        run: index,
+                        seed,
+                        outcome: name,
+                        value: trajectory.last(series),
+                    };
+                    self.writer
+                        .serialize(row)
+                        .map_err(|e| csv_err(&self.path, e))?;
+                }
             }
         }
+        Ok(())
     }
-    writer.flush().map_err(io_err(&path))?;
-    Ok(())
+
+    /// Flushes the file.
+    pub fn finish(mut self) -> Result<(), OutputError> {
+        self.writer.flush().map_err(io_err(&self.path))
+    }
 }
 
 pub(crate) fn csv_writer(path: &Path) -> Result<csv::Writer<io::BufWriter<fs::File>>, OutputError> {

@@ -1,13 +1,14 @@
 //! Sharding a study across machines: `entente run --shard K/N` runs only its share of the runs
-//! (seeds still derive from the global run index) and writes the raw trajectories; `entente merge`
-//! reassembles the shards into a batch identical to a single-machine run.
+//! (seeds still derive from the global run index) and writes the raw trajectories as they finish;
+//! `entente merge` streams the shards, in run order, through the same aggregation as a
+//! single-machine run, so its results are identical byte for byte and its memory stays flat.
 //!
 //! Shard `K` of `N` over `R` runs covers the global runs `floor((K-1)R/N) .. floor(KR/N)`. A shard
 //! folder holds `shard.json` (what was run) and `trajectories.bin`: a header line
-//! `entente-trajectories 1`, seven little-endian u32 (slots, runs, values, series, tripwires,
-//! positions, affinities per trajectory), then for each slot and run the values, the tripwire turns
-//! (i64, -1 for never), the positions, and the start and end affinity matrices, every float as the
-//! little-endian bits of its f64, so a merge reproduces every number exactly.
+//! `entente-trajectories 2`, seven little-endian u32 (slots, runs, values, series, tripwires,
+//! positions, affinities per trajectory), then for each run and each slot the values, the
+//! positions, the tripwire turns (i64, -1 for never), and the start and end affinity matrices,
+//! every float as the little-endian bits of its f64, so a merge reproduces every number exactly.
 
 use std::fs;
 use std::io::{self, Read, Write};
@@ -35,12 +36,18 @@ pub struct ShardManifest {
     pub end_run: u32,
 }
 
-/// A shard read back from its folder.
+/// A shard opened for reading: its manifest, and its trajectories read run by run.
 #[derive(Debug)]
 pub struct Shard {
     pub manifest: ShardManifest,
-    /// `trajectories[policy_slot][run - first_run]`.
-    pub trajectories: Vec<Vec<Trajectory>>,
+    reader: TrajectoryReader,
+}
+
+impl Shard {
+    /// Reads the next runs, at most `max` (`out[k][slot]`); empty at the end of the shard.
+    pub fn next_runs(&mut self, max: usize) -> Result<Vec<Vec<Trajectory>>, String> {
+        self.reader.next_runs(max)
+    }
 }
 
 /// The global runs of shard `k` (from 1) of `n` over `runs` runs.
@@ -63,14 +70,15 @@ pub fn parse_shard(text: &str) -> Result<(u32, u32), String> {
     }
 }
 
-const MAGIC: &[u8] = b"entente-trajectories 1\n";
+const MAGIC: &[u8] = b"entente-trajectories 2\n";
 
-/// Writes a shard folder atomically.
+/// Writes a shard folder atomically: `fill` receives a [`TrajectoryWriter`] for
+/// `trajectories.bin` and writes the runs into it (it may stream them).
 pub fn write_shard(
     dir: &Path,
     force: bool,
     manifest: &ShardManifest,
-    trajectories: &[Vec<Trajectory>],
+    fill: impl FnOnce(&mut TrajectoryWriter) -> Result<(), OutputError>,
 ) -> Result<(), OutputError> {
     output::write_folder(
         dir,
@@ -89,45 +97,165 @@ pub fn write_shard(
             fs::write(&path, text + "\n").map_err(io_err(&path))?;
             let path = tmp.join("trajectories.bin");
             let file = fs::File::create(&path).map_err(io_err(&path))?;
-            let mut writer = io::BufWriter::new(file);
-            encode(&mut writer, trajectories).map_err(io_err(&path))?;
-            writer.flush().map_err(io_err(&path))
+            let mut writer = TrajectoryWriter {
+                path: path.clone(),
+                out: io::BufWriter::new(file),
+                slots: manifest.policies.len(),
+                runs: (manifest.end_run.saturating_sub(manifest.first_run)) as usize,
+                written: 0,
+                dims: None,
+            };
+            fill(&mut writer)?;
+            writer.finish()
         },
     )
 }
 
-fn encode(out: &mut impl Write, trajectories: &[Vec<Trajectory>]) -> io::Result<()> {
-    out.write_all(MAGIC)?;
-    let first = trajectories.first().and_then(|runs| runs.first());
-    let dims = [
-        trajectories.len(),
-        trajectories.first().map_or(0, Vec::len),
-        first.map_or(0, |t| t.values.len()),
-        first.map_or(0, |t| t.n_series),
-        first.map_or(0, |t| t.tripwire_turns.len()),
-        first.map_or(0, |t| t.positions.len()),
-        first.map_or(0, |t| t.affinity_start.len()),
-    ];
-    for d in dims {
-        out.write_all(&(d as u32).to_le_bytes())?;
-    }
-    for runs in trajectories {
-        for t in runs {
-            for v in t.values.iter().chain(&t.positions) {
-                out.write_all(&v.to_le_bytes())?;
-            }
-            for turn in &t.tripwire_turns {
-                out.write_all(&turn.map_or(-1i64, i64::from).to_le_bytes())?;
-            }
-            for v in t.affinity_start.iter().chain(&t.affinity_end) {
-                out.write_all(&v.to_le_bytes())?;
-            }
-        }
-    }
-    Ok(())
+/// Writes trajectories run by run into `trajectories.bin` (see the module doc).
+pub struct TrajectoryWriter {
+    path: PathBuf,
+    out: io::BufWriter<fs::File>,
+    slots: usize,
+    runs: usize,
+    written: usize,
+    dims: Option<[usize; 7]>,
 }
 
-/// Reads a shard folder, checking its sizes.
+impl TrajectoryWriter {
+    /// Appends runs (`runs[k][slot]`).
+    pub fn write(&mut self, runs: &[Vec<Trajectory>]) -> Result<(), OutputError> {
+        let path = self.path.clone();
+        self.write_io(runs).map_err(io_err(&path))
+    }
+
+    fn write_io(&mut self, runs: &[Vec<Trajectory>]) -> io::Result<()> {
+        for run in runs {
+            if run.len() != self.slots {
+                return Err(io::Error::other(
+                    "a run does not have one trajectory per policy",
+                ));
+            }
+            for t in run {
+                let dims = [
+                    self.slots,
+                    self.runs,
+                    t.values.len(),
+                    t.n_series,
+                    t.tripwire_turns.len(),
+                    t.positions.len(),
+                    t.affinity_start.len(),
+                ];
+                match self.dims {
+                    None => {
+                        self.out.write_all(MAGIC)?;
+                        for d in dims {
+                            self.out.write_all(&(d as u32).to_le_bytes())?;
+                        }
+                        self.dims = Some(dims);
+                    }
+                    Some(expected) if expected != dims || t.affinity_end.len() != dims[6] => {
+                        return Err(io::Error::other("trajectories of different sizes"));
+                    }
+                    Some(_) => {}
+                }
+                for v in t.values.iter().chain(&t.positions) {
+                    self.out.write_all(&v.to_le_bytes())?;
+                }
+                for turn in &t.tripwire_turns {
+                    self.out
+                        .write_all(&turn.map_or(-1i64, i64::from).to_le_bytes())?;
+                }
+                for v in t.affinity_start.iter().chain(&t.affinity_end) {
+                    self.out.write_all(&v.to_le_bytes())?;
+                }
+            }
+            self.written += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), OutputError> {
+        if self.written != self.runs {
+            return Err(OutputError::Other(format!(
+                "internal: {} of {} runs were written to the shard",
+                self.written, self.runs
+            )));
+        }
+        if self.dims.is_none() {
+            self.out.write_all(MAGIC).map_err(io_err(&self.path))?;
+            for d in [self.slots, 0, 0, 0, 0, 0, 0] {
+                self.out
+                    .write_all(&(d as u32).to_le_bytes())
+                    .map_err(io_err(&self.path))?;
+            }
+        }
+        self.out.flush().map_err(io_err(&self.path))
+    }
+}
+
+/// Reads `trajectories.bin` run by run.
+#[derive(Debug)]
+struct TrajectoryReader {
+    path: PathBuf,
+    input: io::BufReader<fs::File>,
+    slots: usize,
+    runs_left: usize,
+    values: usize,
+    n_series: usize,
+    tripwires: usize,
+    positions: usize,
+    affinities: usize,
+}
+
+impl TrajectoryReader {
+    fn next_runs(&mut self, max: usize) -> Result<Vec<Vec<Trajectory>>, String> {
+        let take = max.min(self.runs_left);
+        let mut out = Vec::with_capacity(take);
+        let mut bytes = Vec::new();
+        for _ in 0..take {
+            let mut run = Vec::with_capacity(self.slots);
+            for _ in 0..self.slots {
+                let floats = self.words(&mut bytes, self.values + self.positions)?;
+                let (vals, pos) = floats.split_at(self.values);
+                let turns: Vec<Option<u32>> = self
+                    .words(&mut bytes, self.tripwires)?
+                    .into_iter()
+                    .map(|w| u32::try_from(w.to_bits() as i64).ok())
+                    .collect();
+                let aff = self.words(&mut bytes, 2 * self.affinities)?;
+                let (start, end) = aff.split_at(self.affinities);
+                run.push(Trajectory {
+                    values: vals.to_vec(),
+                    n_series: self.n_series.max(1),
+                    tripwire_turns: turns,
+                    positions: pos.to_vec(),
+                    affinity_start: start.to_vec(),
+                    affinity_end: end.to_vec(),
+                });
+            }
+            out.push(run);
+        }
+        self.runs_left -= take;
+        Ok(out)
+    }
+
+    /// The next `n` 8-byte words, as f64 bits.
+    fn words(&mut self, bytes: &mut Vec<u8>, n: usize) -> Result<Vec<f64>, String> {
+        bytes.resize(8 * n, 0);
+        self.input.read_exact(bytes).map_err(|e| {
+            format!(
+                "cannot read `{}`: {e}; is it truncated?",
+                self.path.display()
+            )
+        })?;
+        Ok(bytes
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+            .collect())
+    }
+}
+
+/// Opens a shard folder, checking its header and that its size matches it.
 pub fn read_shard(dir: &Path) -> Result<Shard, String> {
     let path = dir.join("shard.json");
     let text =
@@ -135,22 +263,25 @@ pub fn read_shard(dir: &Path) -> Result<Shard, String> {
     let manifest: ShardManifest = serde_json::from_str(&text)
         .map_err(|e| format!("`{}` is not a shard manifest: {e}", path.display()))?;
     let path = dir.join("trajectories.bin");
-    let mut bytes = Vec::new();
-    fs::File::open(&path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
     let bad = || {
         format!(
             "`{}` is truncated or not an entente trajectories file",
             path.display()
         )
     };
-    let body = bytes.strip_prefix(MAGIC).ok_or_else(bad)?;
-    if body.len() < 28 {
+    let file =
+        fs::File::open(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let len = file
+        .metadata()
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?
+        .len();
+    let mut input = io::BufReader::new(file);
+    let mut head = vec![0u8; MAGIC.len() + 28];
+    input.read_exact(&mut head).map_err(|_| bad())?;
+    if &head[..MAGIC.len()] != MAGIC {
         return Err(bad());
     }
-    let (header, mut rest) = body.split_at(28);
-    let dims: Vec<usize> = header
+    let dims: Vec<usize> = head[MAGIC.len()..]
         .chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
@@ -171,59 +302,30 @@ pub fn read_shard(dir: &Path) -> Result<Shard, String> {
     {
         return Err(format!("`{}` does not match `shard.json`", path.display()));
     }
-    let per_trajectory = 8 * (values + positions + tripwires + 2 * affinities);
-    if per_trajectory.checked_mul(slots * runs) != Some(rest.len()) {
+    let per_trajectory = 8 * (values + positions + tripwires + 2 * affinities) as u64;
+    let body = len - head.len() as u64;
+    if per_trajectory.checked_mul((slots * runs) as u64) != Some(body) {
         return Err(bad());
-    }
-    // Sizes are checked above, so the reads below cannot run past the end.
-    let mut words = |n: usize| -> Vec<[u8; 8]> {
-        let (head, tail) = rest.split_at(8 * n);
-        rest = tail;
-        head.chunks_exact(8)
-            .map(|c| [c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
-            .collect()
-    };
-    let mut trajectories = Vec::with_capacity(slots);
-    for _ in 0..slots {
-        let mut list = Vec::with_capacity(runs);
-        for _ in 0..runs {
-            let floats: Vec<f64> = words(values + positions)
-                .into_iter()
-                .map(f64::from_le_bytes)
-                .collect();
-            let (vals, pos) = floats.split_at(values);
-            let turns: Vec<Option<u32>> = words(tripwires)
-                .into_iter()
-                .map(|w| u32::try_from(i64::from_le_bytes(w)).ok())
-                .collect();
-            let aff: Vec<f64> = words(2 * affinities)
-                .into_iter()
-                .map(f64::from_le_bytes)
-                .collect();
-            let (start, end) = aff.split_at(affinities);
-            list.push(Trajectory {
-                values: vals.to_vec(),
-                n_series: n_series.max(1),
-                tripwire_turns: turns,
-                positions: pos.to_vec(),
-                affinity_start: start.to_vec(),
-                affinity_end: end.to_vec(),
-            });
-        }
-        trajectories.push(list);
     }
     Ok(Shard {
         manifest,
-        trajectories,
+        reader: TrajectoryReader {
+            path,
+            input,
+            slots,
+            runs_left: runs,
+            values,
+            n_series,
+            tripwires,
+            positions,
+            affinities,
+        },
     })
 }
 
 /// Checks that shards belong to one study and cover its runs exactly once; returns them in run
-/// order with the trajectories concatenated (`[policy_slot][run]`).
-pub fn assemble(
-    mut shards: Vec<Shard>,
-    dirs: &[PathBuf],
-) -> Result<(ShardManifest, Vec<Vec<Trajectory>>), String> {
+/// order.
+pub fn assemble(mut shards: Vec<Shard>, dirs: &[PathBuf]) -> Result<Vec<Shard>, String> {
     if shards.is_empty() {
         return Err("no shard folders given".into());
     }
@@ -268,14 +370,5 @@ pub fn assemble(
             first.runs
         ));
     }
-    let slots = first.policies.len();
-    let mut all: Vec<Vec<Trajectory>> = (0..slots)
-        .map(|_| Vec::with_capacity(first.runs as usize))
-        .collect();
-    for s in shards {
-        for (slot, runs) in s.trajectories.into_iter().enumerate() {
-            all[slot].extend(runs);
-        }
-    }
-    Ok((first, all))
+    Ok(shards)
 }

@@ -26,23 +26,32 @@ pub fn composite_series() -> usize {
 /// Final-turn summaries of every policy, ranked by mean composite (ties keep batch order).
 pub fn final_summaries(batch: &Batch) -> Vec<PolicySummary> {
     let last = batch.n_points() - 1;
-    let mut out: Vec<PolicySummary> = batch
+    let finals = batch
         .trajectories
         .iter()
-        .enumerate()
-        .map(|(slot, runs)| {
-            let finals = (0..batch.series.len())
+        .map(|runs| {
+            (0..batch.series.len())
                 .map(|series| {
                     let values: Vec<f64> = runs.iter().map(|t| t.at(last, series)).collect();
                     stats::summarise(&values)
                 })
-                .collect();
-            PolicySummary {
-                slot,
-                policy: batch.spec.policies[slot],
-                rank: 0,
-                finals,
-            }
+                .collect()
+        })
+        .collect();
+    ranked(&batch.spec.policies, finals)
+}
+
+/// Ranks policies by the mean of their final composite (ties keep slot order): `finals[slot]`
+/// holds the final-turn summary of every series of the policy `policies[slot]`.
+pub fn ranked(policies: &[usize], finals: Vec<Vec<Summary>>) -> Vec<PolicySummary> {
+    let mut out: Vec<PolicySummary> = finals
+        .into_iter()
+        .enumerate()
+        .map(|(slot, finals)| PolicySummary {
+            slot,
+            policy: policies[slot],
+            rank: 0,
+            finals,
         })
         .collect();
     let composite = composite_series();
@@ -57,13 +66,4 @@ pub fn final_summaries(batch: &Batch) -> Vec<PolicySummary> {
         out[idx].rank = rank + 1;
     }
     out
-}
-
-/// The summary of one series of one policy at one turn, over runs.
-pub fn at_turn(batch: &Batch, slot: usize, turn: usize, series: usize) -> Summary {
-    let values: Vec<f64> = batch.trajectories[slot]
-        .iter()
-        .map(|t| t.at(turn, series))
-        .collect();
-    stats::summarise(&values)
 }

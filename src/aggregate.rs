@@ -1,0 +1,234 @@
+//! Streaming aggregation: a study's runs are folded into summaries as they finish, so memory does
+//! not grow with the number of runs.
+//!
+//! An [`Aggregate`] holds one [`Sample`] per (policy, turn, series), per (policy, turn, actor
+//! position) and per (policy, start/end, ordered actor pair), plus the comparison's [`Tally`].
+//! [`Aggregate::push`] adds consecutive runs; [`Aggregate::finish`] computes every summary that
+//! the results folder holds. Runs must arrive in run order and every fold is sequential in that
+//! order, so results are identical however the runs were computed (threads, chunks, shards).
+//!
+//! Every sample keeps its values, and every statistic is exact, while the study has at most
+//! [`Aggregate::exact_limit`] runs: the number that fits [`EXACT_BUDGET`] bytes of kept values.
+//! Beyond it the samples switch to the DDSketch of [`crate::sketch`] (quantiles within 0.5%
+//! relative error; means and SDs stay exact up to rounding), and memory stays flat.
+
+use rayon::prelude::*;
+
+use crate::compare::{Comparison, Tally};
+use crate::engine::Trajectory;
+use crate::scenario::Scenario;
+use crate::sketch::{self, Sample};
+use crate::stats::Summary;
+use crate::summary::{self, PolicySummary};
+
+/// Bytes of kept values below which every statistic is exact.
+pub const EXACT_BUDGET: usize = 128 << 20;
+
+/// The running summaries of a study.
+#[derive(Debug, Clone)]
+pub struct Aggregate {
+    policies: Vec<usize>,
+    n_points: usize,
+    n_series: usize,
+    n_actors: usize,
+    exact_limit: usize,
+    runs: usize,
+    slots: Vec<SlotSamples>,
+    tally: Tally,
+}
+
+/// Everything the results folder reports, computed from an [`Aggregate`].
+#[derive(Debug, Clone)]
+pub struct Summaries {
+    pub runs: usize,
+    pub n_points: usize,
+    /// Final-turn summaries of every policy with its rank on the mean composite.
+    pub finals: Vec<PolicySummary>,
+    /// `[(slot * n_points + turn) * n_series + series]`.
+    pub timeseries: Vec<Summary>,
+    /// `[(slot * n_points + turn) * n_actors + actor]`.
+    pub positions: Vec<Summary>,
+    /// `[(slot * 2 + when) * n_actors² + from * n_actors + to]`, `when` 0 = start, 1 = end; the
+    /// diagonal is empty.
+    pub affinity: Vec<Summary>,
+    pub comparison: Comparison,
+    /// How the quantiles were computed (for the manifest).
+    pub quantiles: String,
+}
+
+/// One policy's samples.
+#[derive(Debug, Clone)]
+struct SlotSamples {
+    series: Vec<Sample>,
+    positions: Vec<Sample>,
+    affinity: Vec<Sample>,
+}
+
+impl Aggregate {
+    /// An empty aggregate for `policies` (scenario indices, in slot order) with `baseline_slot`
+    /// as the comparison's baseline and `series` the recorded series.
+    pub fn new(
+        scenario: &Scenario,
+        policies: &[usize],
+        baseline_slot: usize,
+        series: &[String],
+    ) -> Aggregate {
+        let n_slots = policies.len();
+        let n_points = scenario.turns as usize + 1;
+        let n_series = series.len();
+        let n = scenario.actors.len();
+        let exact_limit = Aggregate::exact_limit_for(scenario, n_slots, n_series);
+        let sample = || Sample::new(exact_limit);
+        Aggregate {
+            policies: policies.to_vec(),
+            n_points,
+            n_series,
+            n_actors: n,
+            exact_limit,
+            runs: 0,
+            slots: (0..n_slots)
+                .map(|_| SlotSamples {
+                    series: (0..n_points * n_series).map(|_| sample()).collect(),
+                    positions: (0..n_points * n).map(|_| sample()).collect(),
+                    affinity: (0..2 * n * n).map(|_| sample()).collect(),
+                })
+                .collect(),
+            tally: Tally::new(
+                scenario,
+                n_slots,
+                policies,
+                series,
+                n_points,
+                baseline_slot,
+                exact_limit,
+            ),
+        }
+    }
+
+    /// The number of samples a study of `n_slots` policies holds.
+    pub fn samples(scenario: &Scenario, n_slots: usize, n_series: usize) -> usize {
+        let n = scenario.actors.len();
+        let n_points = scenario.turns as usize + 1;
+        n_slots * (n_points * (n_series + n) + 2 * n * n.saturating_sub(1))
+            + Tally::samples(n_slots, n_series)
+    }
+
+    /// Runs up to which every statistic is exact: [`EXACT_BUDGET`] over the bytes one run adds.
+    pub fn exact_limit_for(scenario: &Scenario, n_slots: usize, n_series: usize) -> usize {
+        EXACT_BUDGET / (8 * Aggregate::samples(scenario, n_slots, n_series).max(1))
+    }
+
+    /// Memory the aggregate may reach however many runs it sees, in bytes: the kept values up to
+    /// the exact limit, or a sketch of about 1,000 buckets per sample beyond it (the largest
+    /// sketch is 44 KB; see [`crate::sketch`]).
+    pub fn bound_bytes(scenario: &Scenario, n_slots: usize, n_series: usize) -> f64 {
+        let samples = Aggregate::samples(scenario, n_slots, n_series) as f64;
+        samples * (std::mem::size_of::<Sample>() as f64 + 8.0 * 1000.0) + EXACT_BUDGET as f64
+    }
+
+    pub fn exact_limit(&self) -> usize {
+        self.exact_limit
+    }
+
+    /// Runs added so far.
+    pub fn runs(&self) -> usize {
+        self.runs
+    }
+
+    /// Adds consecutive runs: `runs[k][slot]` is the trajectory of slot `slot` in the `k`-th of
+    /// them. Slots are folded in parallel, each sample sequentially in run order.
+    pub fn push(&mut self, runs: &[Vec<Trajectory>]) {
+        let n = self.n_actors;
+        self.slots
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(slot, samples)| {
+                // Sample by sample, all runs of the chunk at a time: one sample and its buckets
+                // stay in cache while the chunk's values stream past (run by run, every sample
+                // in turn, was three times slower).
+                fold(&mut samples.series, runs, slot, None, |t| &t.values);
+                fold(&mut samples.positions, runs, slot, None, |t| &t.positions);
+                let (start, end) = samples.affinity.split_at_mut(n * n);
+                fold(start, runs, slot, Some(n), |t| &t.affinity_start);
+                fold(end, runs, slot, Some(n), |t| &t.affinity_end);
+            });
+        let mut refs: Vec<&Trajectory> = Vec::with_capacity(self.slots.len());
+        for run in runs {
+            refs.clear();
+            refs.extend(run.iter());
+            self.tally.push(&refs);
+        }
+        self.runs += runs.len();
+    }
+
+    /// The comparison of the runs so far (cheaper than [`Aggregate::finish`]).
+    pub fn comparison(&self) -> Comparison {
+        self.tally.finish()
+    }
+
+    /// Every summary of the runs so far.
+    pub fn finish(&self) -> Summaries {
+        let summarise = |samples: &[Sample]| -> Vec<Summary> {
+            samples.par_iter().map(Sample::summary).collect()
+        };
+        let mut timeseries = Vec::new();
+        let mut positions = Vec::new();
+        let mut affinity = Vec::new();
+        for slot in &self.slots {
+            timeseries.extend(summarise(&slot.series));
+            positions.extend(summarise(&slot.positions));
+            affinity.extend(summarise(&slot.affinity));
+        }
+        let last = self.n_points - 1;
+        let finals: Vec<Vec<Summary>> = (0..self.slots.len())
+            .map(|slot| {
+                let at = (slot * self.n_points + last) * self.n_series;
+                timeseries[at..at + self.n_series].to_vec()
+            })
+            .collect();
+        let exact = self.runs <= self.exact_limit;
+        Summaries {
+            runs: self.runs,
+            n_points: self.n_points,
+            finals: summary::ranked(&self.policies, finals),
+            timeseries,
+            positions,
+            affinity,
+            comparison: self.tally.finish(),
+            quantiles: if exact {
+                format!(
+                    "exact (every value kept; exact up to {} runs for this study)",
+                    self.exact_limit
+                )
+            } else {
+                format!(
+                    "DDSketch (Masson, Rim & Lee 2019) beyond {} runs: each quantile within {}% relative error (+{:e} absolute) of the exact type-7 quantile; means and SDs from running sums",
+                    self.exact_limit,
+                    sketch::RELATIVE_ACCURACY * 100.0,
+                    sketch::MIN_MAGNITUDE
+                )
+            },
+        }
+    }
+}
+
+/// Pushes value `k` of `pick(run[slot])` into `samples[k]` for every run, in run order; with
+/// `Some(n)`, the diagonal of an `n × n` matrix is skipped.
+fn fold(
+    samples: &mut [Sample],
+    runs: &[Vec<Trajectory>],
+    slot: usize,
+    matrix: Option<usize>,
+    pick: for<'a> fn(&'a Trajectory) -> &'a [f64],
+) {
+    for (k, sample) in samples.iter_mut().enumerate() {
+        if matrix.is_some_and(|n| k / n == k % n) {
+            continue;
+        }
+        for run in runs {
+            if let Some(&v) = pick(&run[slot]).get(k) {
+                sample.push(v);
+            }
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! A sample summarised as it streams in: mean, standard deviation and quantiles in bounded memory.
+//!
+//! A [`Sample`] keeps its values, and its statistics are exact, until it holds more than its
+//! *exact limit*; then it moves the values into a [`LogSketch`] and keeps only running sums. The
+//! switch happens at a fixed count, and the sketch's state depends only on the multiset of values
+//! it has seen, so every statistic is a function of the values and their run order alone: the
+//! number of threads, or how runs were batched, changes nothing.
+//!
+//! # The sketch and its error bound
+//!
+//! [`LogSketch`] is the DDSketch of Masson, Rim & Lee (2019, *VLDB* 12(12), "DDSketch: a fast and
+//! fully-mergeable quantile sketch with relative-error guarantees"). A value `x` with
+//! `|x| >= MIN_MAGNITUDE` goes to bucket `i = ceil(ln|x| / ln γ)` of its sign, with
+//! `γ = (1 + α) / (1 − α)` and `α =` [`RELATIVE_ACCURACY`]; the bucket's representative
+//! `2 γ^i / (γ + 1)` is within relative error `α` of every value in it. Values with
+//! `|x| < MIN_MAGNITUDE` count as zero. So the `k`-th order statistic read from the sketch is
+//! within `max(α |x_(k)|, MIN_MAGNITUDE)` of the true one. The type-7 quantile interpolates between
+//! two order statistics, so a reported quantile `q̂` satisfies
+//! `|q̂ − q| <= α · max(|x_(lo)|, |x_(lo+1)|) + MIN_MAGNITUDE`; it is also clamped into the exact
+//! `[min, max]` of the sample. Buckets are counted in a dense array between the lowest and highest
+//! bucket seen; magnitudes are clamped to `MAX_MAGNITUDE`, so a sketch never holds more than
+//! about 5,500 buckets per sign (44 KB), however many values it sees.
+//!
+//! The mean is the running sum in run order divided by `n` (the same value as
+//! [`crate::stats::mean`] over the values); the standard deviation uses sums shifted by the first
+//! value (`Σ(x − K)` and `Σ(x − K)²`, `K = x_1`), which avoids the cancellation of the textbook
+//! one-pass formula when the values are far from zero.
+
+use crate::stats::{self, Summary};
+
+/// `α`: the sketch's relative accuracy (0.5%).
+pub const RELATIVE_ACCURACY: f64 = 0.005;
+/// Magnitudes below this count as zero in the sketch.
+pub const MIN_MAGNITUDE: f64 = 1e-9;
+/// Magnitudes above this are clamped (no model quantity comes near it).
+pub const MAX_MAGNITUDE: f64 = 1e15;
+
+/// A streamed sample (see the module doc).
+#[derive(Debug, Clone)]
+pub struct Sample {
+    exact_limit: usize,
+    n: u64,
+    sum: f64,
+    shift: f64,
+    shifted_sum: f64,
+    shifted_squares: f64,
+    min: f64,
+    max: f64,
+    store: Store,
+}
+
+#[derive(Debug, Clone)]
+enum Store {
+    Exact(Vec<f64>),
+    Sketch(Box<LogSketch>),
+}
+
+impl Sample {
+    /// An empty sample that keeps its values while it has at most `exact_limit` of them.
+    pub fn new(exact_limit: usize) -> Sample {
+        Sample {
+            exact_limit,
+            n: 0,
+            sum: -0.0,
+            shift: 0.0,
+            shifted_sum: 0.0,
+            shifted_squares: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            store: Store::Exact(Vec::new()),
+        }
+    }
+
+    /// Adds one value.
+    pub fn push(&mut self, x: f64) {
+        if self.n == 0 {
+            self.shift = x;
+        }
+        self.n += 1;
+        self.sum += x;
+        let d = x - self.shift;
+        self.shifted_sum += d;
+        self.shifted_squares += d * d;
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+        match &mut self.store {
+            Store::Exact(values) if values.len() < self.exact_limit => {
+                if values.len() == values.capacity() {
+                    // Grow by doubling, but never past the limit: the kept values stay within
+                    // the budget the limit was computed from.
+                    let more = values.len().max(4).min(self.exact_limit - values.len());
+                    values.reserve_exact(more);
+                }
+                values.push(x)
+            }
+            Store::Exact(values) => {
+                let mut sketch = Box::new(LogSketch::new());
+                for &v in values.iter() {
+                    sketch.add(v);
+                }
+                sketch.add(x);
+                self.store = Store::Sketch(sketch);
+            }
+            Store::Sketch(sketch) => sketch.add(x),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.n as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Whether the values are still kept (every statistic exact).
+    pub fn is_exact(&self) -> bool {
+        matches!(self.store, Store::Exact(_))
+    }
+
+    /// The mean (0 for an empty sample).
+    pub fn mean(&self) -> f64 {
+        match &self.store {
+            Store::Exact(values) => stats::mean(values),
+            Store::Sketch(_) => self.sum / self.n as f64,
+        }
+    }
+
+    /// The sample standard deviation (n − 1 denominator; 0 below two values).
+    pub fn sd(&self) -> f64 {
+        match &self.store {
+            Store::Exact(values) => stats::sd(values),
+            Store::Sketch(_) => {
+                let n = self.n as f64;
+                let ss = self.shifted_squares - self.shifted_sum * self.shifted_sum / n;
+                (ss.max(0.0) / (n - 1.0)).sqrt()
+            }
+        }
+    }
+
+    /// The `q` quantile (type 7; exact or within the sketch's bound).
+    pub fn quantile(&self, q: f64) -> f64 {
+        match &self.store {
+            Store::Exact(values) => {
+                let mut sorted = values.clone();
+                sorted.sort_by(f64::total_cmp);
+                stats::quantile_sorted(&sorted, q)
+            }
+            Store::Sketch(sketch) => self.sketch_quantile(sketch, q),
+        }
+    }
+
+    /// Mean, SD and the 5th, 25th, 50th, 75th and 95th percentiles.
+    pub fn summary(&self) -> Summary {
+        match &self.store {
+            Store::Exact(values) => stats::summarise(values),
+            Store::Sketch(sketch) => Summary {
+                mean: self.mean(),
+                sd: self.sd(),
+                p05: self.sketch_quantile(sketch, 0.05),
+                p25: self.sketch_quantile(sketch, 0.25),
+                p50: self.sketch_quantile(sketch, 0.50),
+                p75: self.sketch_quantile(sketch, 0.75),
+                p95: self.sketch_quantile(sketch, 0.95),
+            },
+        }
+    }
+
+    fn sketch_quantile(&self, sketch: &LogSketch, q: f64) -> f64 {
+        let n = self.n;
+        if n == 0 {
+            return 0.0;
+        }
+        let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+        let lo = h.floor() as u64;
+        let hi = (lo + 1).min(n - 1);
+        let at = |k: u64| match k {
+            0 => self.min,
+            k if k == n - 1 => self.max,
+            k => sketch.order_statistic(k).clamp(self.min, self.max),
+        };
+        let (a, b) = (at(lo), at(hi));
+        a + (h - lo as f64) * (b - a)
+    }
+}
+
+/// The DDSketch bucket counts of a sample (see the module doc).
+#[derive(Debug, Clone)]
+pub struct LogSketch {
+    positive: Buckets,
+    negative: Buckets,
+    zero: u64,
+    nan: u64,
+}
+
+/// Counts of consecutive bucket indices `offset ..`.
+#[derive(Debug, Clone, Default)]
+struct Buckets {
+    offset: i32,
+    counts: Vec<u64>,
+}
+
+/// `1 / ln γ`.
+fn inverse_ln_gamma() -> f64 {
+    let gamma = (1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY);
+    1.0 / gamma.ln()
+}
+
+impl LogSketch {
+    pub fn new() -> LogSketch {
+        LogSketch {
+            positive: Buckets::default(),
+            negative: Buckets::default(),
+            zero: 0,
+            nan: 0,
+        }
+    }
+
+    /// Counts one value.
+    pub fn add(&mut self, x: f64) {
+        if x.is_nan() {
+            self.nan += 1;
+            return;
+        }
+        let magnitude = x.abs();
+        if magnitude < MIN_MAGNITUDE {
+            self.zero += 1;
+            return;
+        }
+        let index = (magnitude.min(MAX_MAGNITUDE).ln() * inverse_ln_gamma()).ceil() as i32;
+        if x > 0.0 {
+            self.positive.add(index);
+        } else {
+            self.negative.add(index);
+        }
+    }
+
+    /// The representative of the `k`-th smallest value (0-based; NaN sorts last).
+    pub fn order_statistic(&self, k: u64) -> f64 {
+        let mut seen = 0u64;
+        for (index, count) in self.negative.descending() {
+            seen += count;
+            if k < seen {
+                return -representative(index);
+            }
+        }
+        seen += self.zero;
+        if k < seen {
+            return 0.0;
+        }
+        for (index, count) in self.positive.ascending() {
+            seen += count;
+            if k < seen {
+                return representative(index);
+            }
+        }
+        f64::NAN
+    }
+}
+
+impl Default for LogSketch {
+    fn default() -> Self {
+        LogSketch::new()
+    }
+}
+
+/// The value of bucket `index`, within relative error α of any value in it.
+fn representative(index: i32) -> f64 {
+    let gamma = (1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY);
+    2.0 * (index as f64 / inverse_ln_gamma()).exp() / (gamma + 1.0)
+}
+
+impl Buckets {
+    fn add(&mut self, index: i32) {
+        if self.counts.is_empty() {
+            self.offset = index;
+            self.counts.push(1);
+            return;
+        }
+        if index < self.offset {
+            let grow = (self.offset - index) as usize;
+            let mut counts = vec![0; grow + self.counts.len()];
+            counts[grow..].copy_from_slice(&self.counts);
+            self.counts = counts;
+            self.offset = index;
+        }
+        let at = (index - self.offset) as usize;
+        if at >= self.counts.len() {
+            self.counts.resize(at + 1, 0);
+        }
+        self.counts[at] += 1;
+    }
+
+    fn ascending(&self) -> impl Iterator<Item = (i32, u64)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .map(|(k, &c)| (self.offset + k as i32, c))
+    }
+
+    fn descending(&self) -> impl Iterator<Item = (i32, u64)> + '_ {
+        self.counts
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(k, &c)| (self.offset + k as i32, c))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lcg_values(len: usize, mut x: f64, scale: f64, centre: f64) -> Vec<f64> {
+        (0..len)
+            .map(|_| {
+                x = (x * 9301.0 + 49297.0) % 233280.0;
+                centre + scale * (x / 233280.0 - 0.5)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn below_the_limit_every_statistic_is_exact() {
+        let values = lcg_values(500, 0.37, 2.0, 0.1);
+        let mut sample = Sample::new(500);
+        for &v in &values {
+            sample.push(v);
+        }
+        assert!(sample.is_exact());
+        assert_eq!(sample.summary(), stats::summarise(&values));
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        assert_eq!(sample.quantile(0.95), stats::quantile_sorted(&sorted, 0.95));
+    }
+
+    #[test]
+    fn beyond_the_limit_quantiles_keep_the_stated_bound() {
+        // Values of both signs, some near zero, some large: the bound of the module doc.
+        for (scale, centre) in [(2.0, 0.1), (0.01, 0.0), (300.0, 1000.0), (1e-6, 2e-6)] {
+            let values = lcg_values(20_000, 0.61, scale, centre);
+            let mut sample = Sample::new(100);
+            for &v in &values {
+                sample.push(v);
+            }
+            assert!(!sample.is_exact());
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            for q in [0.0, 0.05, 0.25, 0.5, 0.75, 0.95, 1.0] {
+                let exact = stats::quantile_sorted(&sorted, q);
+                let h = (sorted.len() - 1) as f64 * q;
+                let lo = h.floor() as usize;
+                let hi = (lo + 1).min(sorted.len() - 1);
+                let bound = RELATIVE_ACCURACY * sorted[lo].abs().max(sorted[hi].abs())
+                    + MIN_MAGNITUDE
+                    + 1e-12 * exact.abs();
+                let got = sample.quantile(q);
+                assert!(
+                    (got - exact).abs() <= bound,
+                    "scale {scale} q {q}: {got} vs {exact} (bound {bound})"
+                );
+            }
+            let exact = stats::summarise(&values);
+            let got = sample.summary();
+            assert!((got.mean - exact.mean).abs() <= 1e-12 * (1.0 + exact.mean.abs()));
+            assert!((got.sd - exact.sd).abs() <= 1e-9 * exact.sd);
+        }
+    }
+
+    #[test]
+    fn the_sketch_depends_only_on_the_multiset() {
+        let values = lcg_values(5000, 0.11, 4.0, -0.5);
+        let mut forward = LogSketch::new();
+        let mut backward = LogSketch::new();
+        for &v in &values {
+            forward.add(v);
+        }
+        for &v in values.iter().rev() {
+            backward.add(v);
+        }
+        for k in (0..5000).step_by(37) {
+            assert_eq!(
+                forward.order_statistic(k).to_bits(),
+                backward.order_statistic(k).to_bits()
+            );
+        }
+    }
+
+    #[test]
+    fn extreme_values_keep_the_sketch_small() {
+        let mut sketch = LogSketch::new();
+        for x in [
+            f64::MAX,
+            -f64::MAX,
+            f64::MIN_POSITIVE,
+            1e-300,
+            f64::INFINITY,
+            0.0,
+            1.0,
+        ] {
+            sketch.add(x);
+        }
+        sketch.add(f64::NAN);
+        assert!(sketch.positive.counts.len() < 6000);
+        assert!(sketch.negative.counts.len() < 6000);
+        assert!(sketch.order_statistic(7).is_nan());
+        assert_eq!(sketch.order_statistic(1), 0.0);
+    }
+
+    #[test]
+    fn empty_and_single_samples() {
+        let mut sample = Sample::new(0);
+        assert_eq!(sample.summary().p50, 0.0);
+        sample.push(3.5);
+        sample.push(3.5);
+        assert!(!sample.is_exact());
+        let s = sample.summary();
+        assert_eq!((s.mean, s.sd, s.p05, s.p95), (3.5, 0.0, 3.5, 3.5));
+    }
+}
