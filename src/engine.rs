@@ -216,6 +216,8 @@ pub struct Simulation<'a> {
     /// Proximity of every pair and each actor's total proximity (for normalising threat).
     proximity: Vec<f64>,
     proximity_total: Vec<f64>,
+    /// `|x_i(0) - x_j(0)|` for every pair: the starting distance the affinity baseline moves from.
+    initial_distance: Vec<f64>,
     /// Each theatre's exposure of the focal actor: mean proximity to the theatre's parties.
     theatre_exposure: Vec<f64>,
     rates: Rates,
@@ -251,6 +253,8 @@ struct Scratch {
     /// The affinity matrix transposed (`[i * n + j]` holds j's affinity toward i), so that the
     /// loops over `A_ji` read memory in order.
     affinity_t: Vec<f64>,
+    /// One row of balancing terms (update_affinity).
+    balance: Vec<f64>,
 }
 
 /// Writes the transpose of the `n` x `n` matrix `from` into `to`, in cache-sized blocks.
@@ -338,6 +342,7 @@ impl<'a> Simulation<'a> {
             initial_pull_gap: Vec::new(),
             proximity: Vec::new(),
             proximity_total: Vec::new(),
+            initial_distance: Vec::new(),
             theatre_exposure: Vec::new(),
             rates: rates(scenario),
             gdp_term: vec![1.0; n],
@@ -383,6 +388,10 @@ impl<'a> Simulation<'a> {
                         / parties.len() as f64
                 }
             })
+            .collect();
+        let x0 = &simulation.world.position;
+        simulation.initial_distance = (0..n * n)
+            .map(|idx| (x0[idx / n] - x0[idx % n]).abs())
             .collect();
         simulation.initial_pull_gap = (0..n).map(|i| simulation.pull_gap(i)).collect();
         simulation.refresh_threat(0);
@@ -863,16 +872,25 @@ impl<'a> Simulation<'a> {
 
     fn update_affinity(&mut self) {
         let n = self.world.n;
-        transpose(&self.world.affinity, &mut self.scratch.affinity_t, n);
+        // `scratch.affinity_t` already holds the transpose of the current affinity: refresh_threat
+        // wrote it at the end of the last turn and update_tension mirrors its incident hits.
+        debug_assert!(self.affinity_t_is_current());
         let affinity_t = &self.scratch.affinity_t;
         let rates = &self.rates;
         let w = &self.world;
         let a0 = &self.initial.affinity;
-        let x0 = &self.initial.position;
+        let d0 = &self.initial_distance;
         let scale = &self.proximity_total;
+        let position = &w.position[..n];
         let next = &mut self.scratch.affinity_next;
-        next.clear();
-        next.extend_from_slice(&w.affinity);
+        next.resize(n * n, 0.0);
+        let balance = &mut self.scratch.balance;
+        balance.resize(n, 0.0);
+        let (drift, slope, noise) = (
+            rates.affinity_drift,
+            rates.affinity_slope,
+            rates.affinity_noise,
+        );
         for i in 0..n {
             let reciprocity = rates.reciprocity[i];
             let balancing = rates.doctrine_balancing[i];
@@ -892,34 +910,59 @@ impl<'a> Simulation<'a> {
                 0.0
             };
             let balance_weight = rates.balancing * balancing * main_threat;
-            for j in 0..n {
-                if i == j {
-                    continue;
-                }
-                let ij = i * n + j;
-                let a = w.affinity[ij];
-                let moved = (w.position[i] - w.position[j]).abs() - (x0[i] - x0[j]).abs();
-                let baseline = (a0[ij] - rates.affinity_slope * moved).clamp(-1.0, 1.0);
-                let mut next_a =
-                    a + rates.affinity_drift * (baseline - a) + reciprocity * (affinity_t[ij] - a);
-                if main_threat > 0.0 {
-                    if balancing > 0.0 && j != main {
-                        let shared = if scale[j] > 0.0 {
-                            w.threat[j * n + main] / scale[j]
-                        } else {
-                            0.0
-                        };
-                        next_a += balance_weight * shared;
-                    } else if balancing < 0.0 && j == main {
-                        next_a -= balance_weight;
+            // The balancing term of each j, or -0.0 where the scalar code added nothing: -0.0 is
+            // the exact identity of addition (x + -0.0 == x for every x, signed zeros included),
+            // so the pair loop below can add it unconditionally. `x -= b` is `x + (-b)` exactly.
+            balance.fill(-0.0);
+            if main_threat > 0.0 {
+                if balancing > 0.0 {
+                    for (j, b) in balance.iter_mut().enumerate() {
+                        if j != main {
+                            let shared = if scale[j] > 0.0 {
+                                w.threat[j * n + main] / scale[j]
+                            } else {
+                                0.0
+                            };
+                            *b = balance_weight * shared;
+                        }
                     }
+                } else if balancing < 0.0 {
+                    balance[main] = -balance_weight;
                 }
-                next_a += self.scratch.affinity_delta[ij]
-                    + rates.affinity_noise * self.scratch.normals_affinity[ij];
-                next[ij] = next_a.clamp(-1.0, 1.0);
             }
+            // The pair loop, branch-free over equal-length rows so that it vectorises; the
+            // operations of each element are those (and in the order) of the scalar formula.
+            let range = i * n..(i + 1) * n;
+            let a_row = &w.affinity[range.clone()];
+            let at_row = &affinity_t[range.clone()];
+            let a0_row = &a0[range.clone()];
+            let d0_row = &d0[range.clone()];
+            let delta_row = &self.scratch.affinity_delta[range.clone()];
+            let z_row = &self.scratch.normals_affinity[range.clone()];
+            let out = &mut next[range];
+            let balance = &balance[..n];
+            let xi = position[i];
+            for j in 0..n {
+                let a = a_row[j];
+                let moved = (xi - position[j]).abs() - d0_row[j];
+                let baseline = (a0_row[j] - slope * moved).clamp(-1.0, 1.0);
+                let mut next_a = a + drift * (baseline - a) + reciprocity * (at_row[j] - a);
+                next_a += balance[j];
+                next_a += delta_row[j] + noise * z_row[j];
+                out[j] = next_a.clamp(-1.0, 1.0);
+            }
+            // Self-regard does not move.
+            out[i] = a_row[i];
         }
         std::mem::swap(&mut self.world.affinity, &mut self.scratch.affinity_next);
+    }
+
+    /// Whether `scratch.affinity_t` is the transpose of the current affinity (debug checks).
+    fn affinity_t_is_current(&self) -> bool {
+        let n = self.world.n;
+        let (a, t) = (&self.world.affinity, &self.scratch.affinity_t);
+        t.len() == n * n
+            && (0..n).all(|i| (0..n).all(|j| a[i * n + j].to_bits() == t[j * n + i].to_bits()))
     }
 
     /// Recomputes effective power and threat from capability, treaties, defence ties and affinity.
@@ -932,12 +975,26 @@ impl<'a> Simulation<'a> {
         share.extend(self.world.capability.iter().map(|c| c / total));
         let non_aggression = &mut self.scratch.non_aggression;
         non_aggression.clear();
-        non_aggression.resize(n * n, 1.0);
         let tie_weight = scenario.param(Param::DefenceCooperationCredibility);
         transpose(&self.world.affinity, &mut self.scratch.affinity_t, n);
         let affinity_t = &self.scratch.affinity_t;
         let w = &mut self.world;
-        for i in 0..n {
+        // Each row's sum runs over j in order, as in the scalar loop; four rows at a time, so
+        // that four independent addition chains overlap instead of waiting on one another.
+        let share = &share[..n];
+        let mut i = 0;
+        while i + 4 <= n {
+            let rows = [i, i + 1, i + 2, i + 3].map(|r| &w.defence_tie[r * n..(r + 1) * n]);
+            let mut power = [share[i], share[i + 1], share[i + 2], share[i + 3]];
+            for j in 0..n {
+                for r in 0..4 {
+                    power[r] += tie_weight * rows[r][j] * share[j];
+                }
+            }
+            w.effective_power[i..i + 4].copy_from_slice(&power);
+            i += 4;
+        }
+        for i in i..n {
             let mut power = share[i];
             for j in 0..n {
                 power += tie_weight * w.defence_tie[i * n + j] * share[j];
@@ -958,25 +1015,51 @@ impl<'a> Simulation<'a> {
                         TreatyKind::Defence | TreatyKind::Offence => {
                             w.effective_power[i] += credibility * share[j]
                         }
-                        TreatyKind::NonAggression => non_aggression[i * n + j] *= 1.0 - credibility,
+                        TreatyKind::NonAggression => {
+                            // Filled only when some non-aggression pact is in force (x * 1.0 is x,
+                            // so the threat loop skips the factor when it is all ones).
+                            if non_aggression.is_empty() {
+                                non_aggression.resize(n * n, 1.0);
+                            }
+                            non_aggression[i * n + j] *= 1.0 - credibility
+                        }
                         TreatyKind::Neutrality | TreatyKind::Consultation => {}
                     }
                 }
             }
         }
+        let power = &w.effective_power[..n];
         for i in 0..n {
-            let pi = w.effective_power[i];
-            for j in 0..n {
-                let ij = i * n + j;
-                let hostility = (-affinity_t[ij]).max(0.0);
-                if i == j || hostility == 0.0 {
-                    w.threat[ij] = 0.0;
-                    continue;
-                }
-                let pj = w.effective_power[j];
+            let pi = power[i];
+            let range = i * n..(i + 1) * n;
+            let at_row = &affinity_t[range.clone()];
+            let proximity = &self.proximity[range.clone()];
+            let out = &mut w.threat[range.clone()];
+            // Branch-free (selects), so that it vectorises; each element's operations are the
+            // scalar formula's.
+            let threat = |j: usize| {
+                let hostility = (-at_row[j]).max(0.0);
+                let pj = power[j];
                 let relative = if pi + pj > 0.0 { pj / (pi + pj) } else { 0.0 };
-                w.threat[ij] = relative * hostility * self.proximity[ij] * non_aggression[ij];
+                (hostility, relative * hostility * proximity[j])
+            };
+            if non_aggression.is_empty() {
+                for j in 0..n {
+                    let (hostility, value) = threat(j);
+                    out[j] = if hostility == 0.0 { 0.0 } else { value };
+                }
+            } else {
+                let non_aggression = &non_aggression[range];
+                for j in 0..n {
+                    let (hostility, value) = threat(j);
+                    out[j] = if hostility == 0.0 {
+                        0.0
+                    } else {
+                        value * non_aggression[j]
+                    };
+                }
             }
+            out[i] = 0.0;
         }
     }
 
@@ -1104,8 +1187,11 @@ impl<'a> Simulation<'a> {
                     for &b in &h.side_b {
                         self.world.affinity[a * n + b] =
                             (self.world.affinity[a * n + b] - hit).clamp(-1.0, 1.0);
+                        // Keep the transpose current (update_affinity reads it next turn).
+                        self.scratch.affinity_t[b * n + a] = self.world.affinity[a * n + b];
                         self.world.affinity[b * n + a] =
                             (self.world.affinity[b * n + a] - hit).clamp(-1.0, 1.0);
+                        self.scratch.affinity_t[a * n + b] = self.world.affinity[b * n + a];
                     }
                 }
             }
