@@ -255,6 +255,15 @@ struct Scratch {
     affinity_t: Vec<f64>,
     /// One row of balancing terms (update_affinity).
     balance: Vec<f64>,
+    pull: PullScratch,
+    pull_gap: Vec<f64>,
+}
+
+/// Four rows of position-pull weights, and of weights times positions.
+#[derive(Default)]
+struct PullScratch {
+    weight: Vec<f64>,
+    weighted: Vec<f64>,
 }
 
 /// Writes the transpose of the `n` x `n` matrix `from` into `to`, in cache-sized blocks.
@@ -393,7 +402,11 @@ impl<'a> Simulation<'a> {
         simulation.initial_distance = (0..n * n)
             .map(|idx| (x0[idx / n] - x0[idx % n]).abs())
             .collect();
-        simulation.initial_pull_gap = (0..n).map(|i| simulation.pull_gap(i)).collect();
+        Simulation::pull_gaps(
+            &simulation.world,
+            &mut simulation.scratch.pull,
+            &mut simulation.initial_pull_gap,
+        );
         simulation.refresh_threat(0);
         for (t, theatre) in scenario.theatres.iter().enumerate() {
             let crisis = simulation.world.tension[t] >= theatre.crisis_threshold.v();
@@ -825,42 +838,78 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Weighted mean of `i`'s partners' positions minus its own (0 if it likes no one).
-    fn pull_gap(&self, i: usize) -> f64 {
-        let n = self.world.n;
-        let w = &self.world;
-        let row = i * n..(i + 1) * n;
-        let total_trade: f64 = w.trade[row].iter().sum();
-        let (mut weight_sum, mut weighted) = (0.0, 0.0);
-        for j in 0..n {
-            if j == i {
-                continue;
-            }
-            let liking = w.affinity[i * n + j].max(0.0);
-            let dependence = if total_trade > 0.0 {
-                w.trade[i * n + j] / total_trade
-            } else {
-                0.0
-            };
-            let weight = liking * 0.5 * (dependence + 1.0 / (n - 1) as f64);
-            weight_sum += weight;
-            weighted += weight * w.position[j];
+    /// Each actor's weighted mean of its partners' positions minus its own (0 if it likes no
+    /// one), into `gaps`. The weights of four rows are computed branch-free (so that the
+    /// divisions vectorise), then each row is summed over j in order, as the scalar loop did, with
+    /// the four rows' addition chains overlapping. The diagonal's weight is -0.0, the exact
+    /// identity of addition, where the scalar loop skipped it.
+    fn pull_gaps(world: &World, scratch: &mut PullScratch, gaps: &mut Vec<f64>) {
+        let n = world.n;
+        gaps.clear();
+        if n == 0 {
+            return;
         }
-        if weight_sum > 0.0 {
-            weighted / weight_sum - w.position[i]
-        } else {
-            0.0
+        let position = &world.position[..n];
+        let share = 1.0 / (n - 1) as f64;
+        // The start of `Iterator::sum` for f64 (whatever sign of zero it is).
+        let empty_sum: f64 = std::iter::empty::<f64>().sum();
+        scratch.weight.resize(4 * n, 0.0);
+        scratch.weighted.resize(4 * n, 0.0);
+        let mut first = 0;
+        while first < n {
+            let rows = (n - first).min(4);
+            let trade = |r: usize| &world.trade[(first + r) * n..(first + r + 1) * n];
+            let mut total = [empty_sum; 4];
+            for j in 0..n {
+                for r in 0..rows {
+                    total[r] += trade(r)[j];
+                }
+            }
+            for r in 0..rows {
+                let i = first + r;
+                let affinity = &world.affinity[i * n..(i + 1) * n];
+                let trade = trade(r);
+                let total = total[r];
+                let weight = &mut scratch.weight[r * n..(r + 1) * n];
+                let weighted = &mut scratch.weighted[r * n..(r + 1) * n];
+                for j in 0..n {
+                    let liking = affinity[j].max(0.0);
+                    let dependence = if total > 0.0 { trade[j] / total } else { 0.0 };
+                    let w = liking * 0.5 * (dependence + share);
+                    weight[j] = w;
+                    weighted[j] = w * position[j];
+                }
+                weight[i] = -0.0;
+                weighted[i] = -0.0;
+            }
+            let (mut weight_sum, mut weighted_sum) = ([0.0; 4], [0.0; 4]);
+            for j in 0..n {
+                for r in 0..rows {
+                    weight_sum[r] += scratch.weight[r * n + j];
+                    weighted_sum[r] += scratch.weighted[r * n + j];
+                }
+            }
+            for r in 0..rows {
+                gaps.push(if weight_sum[r] > 0.0 {
+                    weighted_sum[r] / weight_sum[r] - position[first + r]
+                } else {
+                    0.0
+                });
+            }
+            first += rows;
         }
     }
 
     fn update_positions(&mut self) {
         let n = self.world.n;
+        let mut gaps = std::mem::take(&mut self.scratch.pull_gap);
+        Self::pull_gaps(&self.world, &mut self.scratch.pull, &mut gaps);
         let mut next = std::mem::take(&mut self.scratch.position_next);
         next.clear();
         let rates = &self.rates;
         for i in 0..n {
             let mut x = self.world.position[i];
-            x += rates.position_pull[i] * (self.pull_gap(i) - self.initial_pull_gap[i]);
+            x += rates.position_pull[i] * (gaps[i] - self.initial_pull_gap[i]);
             x += rates.position_anchor * (self.initial.position[i] - x);
             x += self.scratch.position_delta[i];
             x += rates.position_noise[i] * self.scratch.normals_position[i];
@@ -868,6 +917,7 @@ impl<'a> Simulation<'a> {
         }
         std::mem::swap(&mut self.world.position, &mut next);
         self.scratch.position_next = next;
+        self.scratch.pull_gap = gaps;
     }
 
     fn update_affinity(&mut self) {
