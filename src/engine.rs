@@ -225,8 +225,22 @@ pub struct Simulation<'a> {
     gdp_term: Vec<f64>,
     /// Pairs `(i, j)` with `i < j` and trade at the start: the only pairs whose trade moves.
     trade_pairs: Vec<(usize, usize)>,
+    /// The constant terms of each trade pair, in the order of `trade_pairs`.
+    trade_pair_constants: Vec<TradePair>,
+    /// Whether an event has ever set a sanction (`World::sanction_event` is all zeros if not).
+    sanction_event_set: bool,
     /// Scratch buffers reused every turn.
     scratch: Scratch,
+}
+
+/// Per-run constants of a trading pair `(i, j)`.
+struct TradePair {
+    /// Starting trade, and starting affinity i toward j and j toward i.
+    trade: f64,
+    affinity_ij: f64,
+    affinity_ji: f64,
+    /// The larger politicisation of the two.
+    politicisation: f64,
 }
 
 #[derive(Default)]
@@ -234,10 +248,16 @@ struct Scratch {
     affinity_delta: Vec<f64>,
     position_delta: Vec<f64>,
     tension_delta: Vec<f64>,
-    sanction_action: Vec<f64>,
-    arms: Vec<f64>,
-    deal_action: Vec<f64>,
-    defence_tie: Vec<f64>,
+    sanction_action: Touched,
+    arms: Touched,
+    deal_action: Touched,
+    defence_tie: Touched,
+    /// The entries of `World::defence_tie` written last turn.
+    defence_tie_last: Vec<usize>,
+    /// Pairs `(i, j)`, `i < j`, with trade-talk months accumulated (kept across turns).
+    deal_pairs: Vec<(usize, usize)>,
+    /// Entries of `World::sanction_secondary` that may be non-zero (kept across turns).
+    secondary_set: Vec<usize>,
     normals_affinity: Vec<f64>,
     normals_position: Vec<f64>,
     normals_trade: Vec<f64>,
@@ -264,6 +284,35 @@ struct Scratch {
 struct PullScratch {
     weight: Vec<f64>,
     weighted: Vec<f64>,
+}
+
+/// An `n` x `n` matrix of one turn's action intensities, almost all zero, that remembers which
+/// entries were written: resetting it costs what was written, not `n²`.
+#[derive(Default)]
+struct Touched {
+    values: Vec<f64>,
+    touched: Vec<usize>,
+}
+
+impl Touched {
+    /// All zeros, `len` entries.
+    fn reset(&mut self, len: usize) {
+        if self.values.len() == len {
+            for &idx in &self.touched {
+                self.values[idx] = 0.0;
+            }
+        } else {
+            self.values.clear();
+            self.values.resize(len, 0.0);
+        }
+        self.touched.clear();
+    }
+
+    /// `values[idx] = max(values[idx], value)`.
+    fn raise(&mut self, idx: usize, value: f64) {
+        self.values[idx] = self.values[idx].max(value);
+        self.touched.push(idx);
+    }
 }
 
 /// Writes the transpose of the `n` x `n` matrix `from` into `to`, in cache-sized blocks.
@@ -359,6 +408,8 @@ impl<'a> Simulation<'a> {
                 .flat_map(|i| ((i + 1)..n).map(move |j| (i, j)))
                 .filter(|&(i, j)| relations.trade[i * n + j].v() > 0.0)
                 .collect(),
+            trade_pair_constants: Vec::new(),
+            sanction_event_set: false,
             scratch: Scratch::default(),
         };
         simulation.proximity = (0..n * n)
@@ -414,6 +465,17 @@ impl<'a> Simulation<'a> {
             simulation.world.crisis_ever[t] = crisis;
         }
         simulation.initial = simulation.world.clone();
+        let (initial, rates) = (&simulation.initial, &simulation.rates);
+        simulation.trade_pair_constants = simulation
+            .trade_pairs
+            .iter()
+            .map(|&(i, j)| TradePair {
+                trade: initial.trade[i * n + j],
+                affinity_ij: initial.affinity[i * n + j],
+                affinity_ji: initial.affinity[j * n + i],
+                politicisation: rates.politicisation[i].max(rates.politicisation[j]),
+            })
+            .collect();
         simulation.initial_outcomes = simulation.weighed_outcomes();
         simulation.record();
         simulation
@@ -445,15 +507,19 @@ impl<'a> Simulation<'a> {
         let turn = self.turn;
         self.draw(turn);
         let s = &mut self.scratch;
+        // update_affinity zeroes `affinity_delta` as it consumes it; the action buffers reset
+        // only the entries written last turn.
+        if s.affinity_delta.len() != n * n {
+            s.affinity_delta.clear();
+            s.affinity_delta.resize(n * n, 0.0);
+        }
         for buffer in [
-            &mut s.affinity_delta,
             &mut s.sanction_action,
             &mut s.arms,
             &mut s.deal_action,
             &mut s.defence_tie,
         ] {
-            buffer.clear();
-            buffer.resize(n * n, 0.0);
+            buffer.reset(n * n);
         }
         s.position_delta.clear();
         s.position_delta.resize(n, 0.0);
@@ -512,9 +578,16 @@ impl<'a> Simulation<'a> {
         // 6. Updates.
         self.update_positions();
         self.update_affinity();
-        self.world
-            .defence_tie
-            .copy_from_slice(&self.scratch.defence_tie);
+        // The world's ties become this turn's: clear last turn's entries, copy this turn's.
+        let s = &mut self.scratch;
+        for &idx in &s.defence_tie_last {
+            self.world.defence_tie[idx] = 0.0;
+        }
+        for &idx in &s.defence_tie.touched {
+            self.world.defence_tie[idx] = s.defence_tie.values[idx];
+        }
+        s.defence_tie_last.clear();
+        s.defence_tie_last.extend_from_slice(&s.defence_tie.touched);
         self.refresh_threat(turn + 1);
         self.update_trade(turn + 1);
         self.update_tension();
@@ -589,7 +662,10 @@ impl<'a> Simulation<'a> {
                 from,
                 to,
                 intensity,
-            } => w.sanction_event[from * n + to] = intensity.v(),
+            } => {
+                w.sanction_event[from * n + to] = intensity.v();
+                self.sanction_event_set = true;
+            }
             Effect::TradeShock { from, to, factor } => {
                 let f = factor.v().powf(times);
                 w.trade_shock[from * n + to] *= f;
@@ -641,14 +717,14 @@ impl<'a> Simulation<'a> {
                 s.affinity_delta[at] += 0.5 * p(Param::EngageEffect) * intensity * m;
             }
             ActionKind::TradeDeal => {
-                s.deal_action[at] = s.deal_action[at].max(intensity);
-                s.deal_action[ta] = s.deal_action[ta].max(intensity);
+                s.deal_action.raise(at, intensity);
+                s.deal_action.raise(ta, intensity);
             }
             ActionKind::DefenceCooperation => {
                 s.affinity_delta[ta] += p(Param::DefenceCooperationEffect) * intensity * m;
                 s.affinity_delta[at] += p(Param::DefenceCooperationEffect) * intensity * m;
-                s.defence_tie[at] = s.defence_tie[at].max(intensity);
-                s.defence_tie[ta] = s.defence_tie[ta].max(intensity);
+                s.defence_tie.raise(at, intensity);
+                s.defence_tie.raise(ta, intensity);
                 for (t, h) in scenario.theatres.iter().enumerate() {
                     if h.involves(target) && !h.involves(actor) {
                         s.tension_delta[t] += 0.5 * p(Param::PressureTension) * intensity * m;
@@ -664,7 +740,7 @@ impl<'a> Simulation<'a> {
             }
             ActionKind::ArmsPurchase => {
                 s.affinity_delta[ta] += p(Param::ArmsPurchaseEffect) * intensity * m;
-                s.arms[at] = s.arms[at].max(intensity);
+                s.arms.raise(at, intensity);
                 for k in 0..n {
                     let hostility = -a[k * n + target];
                     if k != actor && k != target && hostility > 0.0 {
@@ -674,7 +750,7 @@ impl<'a> Simulation<'a> {
                 }
             }
             ActionKind::Sanction => {
-                s.sanction_action[at] = s.sanction_action[at].max(intensity);
+                s.sanction_action.raise(at, intensity);
                 s.affinity_delta[ta] -= p(Param::SanctionAffinityHit) * intensity * m;
                 for (t, h) in scenario.theatres.iter().enumerate() {
                     if h.involves(target) && !h.involves(actor) {
@@ -821,7 +897,7 @@ impl<'a> Simulation<'a> {
                 }
                 let exposure = targets
                     .iter()
-                    .map(|&seller| self.scratch.arms[buyer * n + seller])
+                    .map(|&seller| self.scratch.arms.values[buyer * n + seller])
                     .fold(0.0, f64::max);
                 let chance = per_turn(hazard * exposure, m);
                 if exposure > 0.0 && u < chance {
@@ -830,6 +906,7 @@ impl<'a> Simulation<'a> {
                         scenario.param(Param::SecondarySanctionIntensity);
                     self.world.sanction_secondary_until[idx] =
                         turn + 1 + (months / m).ceil() as u32;
+                    self.scratch.secondary_set.push(idx);
                     self.scratch.affinity_delta[buyer * n + enforcer] -=
                         scenario.param(Param::SanctionAffinityHit) * m;
                 }
@@ -987,7 +1064,7 @@ impl<'a> Simulation<'a> {
             let at_row = &affinity_t[range.clone()];
             let a0_row = &a0[range.clone()];
             let d0_row = &d0[range.clone()];
-            let delta_row = &self.scratch.affinity_delta[range.clone()];
+            let delta_row = &mut self.scratch.affinity_delta[range.clone()];
             let z_row = &self.scratch.normals_affinity[range.clone()];
             let out = &mut next[range];
             let balance = &balance[..n];
@@ -1003,6 +1080,8 @@ impl<'a> Simulation<'a> {
             }
             // Self-regard does not move.
             out[i] = a_row[i];
+            // Consumed: zero for the next turn.
+            delta_row.fill(0.0);
         }
         std::mem::swap(&mut self.world.affinity, &mut self.scratch.affinity_next);
     }
@@ -1113,6 +1192,7 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    #[inline(never)]
     fn update_trade(&mut self, next_turn: u32) {
         let scenario = self.scenario;
         let n = self.world.n;
@@ -1133,61 +1213,83 @@ impl<'a> Simulation<'a> {
                 .any(|(t, h)| self.world.crisis[t] && h.involves(i))
         }));
         let w = &mut self.world;
-        let s = &self.scratch;
-        // Trade talks and secondary-sanction expiry, for every pair.
-        for i in 0..n {
-            for j in (i + 1)..n {
-                let (ij, ji) = (i * n + j, j * n + i);
-                let deal = s.deal_action[ij];
-                if deal == 0.0 && w.deal_in_force[ij] == 0.0 {
-                    // Negotiations must be continuous: a pause starts them over.
-                    w.deal_months[ij] = 0.0;
-                    w.deal_months[ji] = 0.0;
-                }
-                if deal > 0.0 {
-                    w.deal_months[ij] += m;
-                    w.deal_months[ji] = w.deal_months[ij];
-                    if w.deal_months[ij] >= rates.deal_months {
-                        let depth = if scenario.relations.agreement[ij] {
-                            0.5 * deal
-                        } else {
-                            deal
-                        };
-                        w.deal_in_force[ij] = w.deal_in_force[ij].max(depth);
-                        w.deal_in_force[ji] = w.deal_in_force[ij];
-                    }
-                }
-                for idx in [ij, ji] {
-                    if w.sanction_secondary[idx] > 0.0
-                        && w.sanction_secondary_until[idx] <= next_turn
-                    {
-                        w.sanction_secondary[idx] = 0.0;
-                    }
+        let s = &mut self.scratch;
+        // Trade talks: only the pairs in talks this turn or with months accumulated can change
+        // (for any other pair the scalar loop over all pairs wrote 0.0 over 0.0). Each pair's
+        // update touches only its own entries, so the order of the pairs does not matter.
+        let deals = &mut s.deal_pairs;
+        deals.extend(s.deal_action.touched.iter().filter_map(|&at| {
+            let (a, b) = (at / n, at % n);
+            (a != b).then_some((a.min(b), a.max(b)))
+        }));
+        deals.sort_unstable();
+        deals.dedup();
+        for &(i, j) in deals.iter() {
+            let (ij, ji) = (i * n + j, j * n + i);
+            let deal = s.deal_action.values[ij];
+            if deal == 0.0 && w.deal_in_force[ij] == 0.0 {
+                // Negotiations must be continuous: a pause starts them over.
+                w.deal_months[ij] = 0.0;
+                w.deal_months[ji] = 0.0;
+            }
+            if deal > 0.0 {
+                w.deal_months[ij] += m;
+                w.deal_months[ji] = w.deal_months[ij];
+                if w.deal_months[ij] >= rates.deal_months {
+                    let depth = if scenario.relations.agreement[ij] {
+                        0.5 * deal
+                    } else {
+                        deal
+                    };
+                    w.deal_in_force[ij] = w.deal_in_force[ij].max(depth);
+                    w.deal_in_force[ji] = w.deal_in_force[ij];
                 }
             }
         }
+        deals.retain(|&(i, j)| w.deal_months[i * n + j] != 0.0);
+        // Secondary-sanction expiry, for the entries ever set (all others are zero).
+        s.secondary_set.sort_unstable();
+        s.secondary_set.dedup();
+        s.secondary_set.retain(|&idx| {
+            if w.sanction_secondary[idx] > 0.0 && w.sanction_secondary_until[idx] <= next_turn {
+                w.sanction_secondary[idx] = 0.0;
+            }
+            w.sanction_secondary[idx] != 0.0
+        });
+        // Whether any sanction entry may be non-zero: if none is, every pair's sanction level
+        // is a zero and adds nothing.
+        let sanctions = self.sanction_event_set
+            || !s.sanction_action.touched.is_empty()
+            || !s.secondary_set.is_empty();
         // The gravity target and partial adjustment, for the pairs that trade at the start
         // (the target is proportional to the starting trade, so other pairs stay at zero).
+        // `affinity_t[ij]` is `affinity[ji]` (refresh_threat has just transposed it), read in
+        // order; the pairs' constant terms are in `trade_pair_constants`.
+        let affinity_t = &s.affinity_t;
+        let noise = rates.trade_noise;
+        let half_variance = 0.5 * noise * noise;
+        let normals = &s.normals_trade[..self.trade_pairs.len()];
+        let constants = &self.trade_pair_constants[..self.trade_pairs.len()];
         for (k, &(i, j)) in self.trade_pairs.iter().enumerate() {
             let (ij, ji) = (i * n + j, j * n + i);
-            let sanction_ij = w.sanction_event[ij]
-                .max(s.sanction_action[ij])
-                .max(w.sanction_secondary[ij])
-                * rates.enforcement[i];
-            let sanction_ji = w.sanction_event[ji]
-                .max(s.sanction_action[ji])
-                .max(w.sanction_secondary[ji])
-                * rates.enforcement[j];
-            let sanction_level = sanction_ij.max(sanction_ji);
-            let politicisation = rates.politicisation[i].max(rates.politicisation[j]);
-            let affinity_change = 0.5
-                * (w.affinity[ij] + w.affinity[ji]
-                    - self.initial.affinity[ij]
-                    - self.initial.affinity[ji]);
+            let c = &constants[k];
+            let affinity_change =
+                0.5 * (w.affinity[ij] + affinity_t[ij] - c.affinity_ij - c.affinity_ji);
             // One exp for the political terms; sanctions and deals in log form.
-            let mut log_factor = politicisation * affinity_change;
-            if sanction_level > 0.0 {
-                log_factor += rates.ln_sanction * sanction_level;
+            let mut log_factor = c.politicisation * affinity_change;
+            if sanctions {
+                let sanction_ij = w.sanction_event[ij]
+                    .max(s.sanction_action.values[ij])
+                    .max(w.sanction_secondary[ij])
+                    * rates.enforcement[i];
+                let sanction_ji = w.sanction_event[ji]
+                    .max(s.sanction_action.values[ji])
+                    .max(w.sanction_secondary[ji])
+                    * rates.enforcement[j];
+                let sanction_level = sanction_ij.max(sanction_ji);
+                if sanction_level > 0.0 {
+                    log_factor += rates.ln_sanction * sanction_level;
+                }
             }
             if w.deal_in_force[ij] > 0.0 {
                 log_factor += rates.ln_fta * w.deal_in_force[ij];
@@ -1197,14 +1299,13 @@ impl<'a> Simulation<'a> {
             } else {
                 1.0
             };
-            let target = self.initial.trade[ij]
+            let target = c.trade
                 * self.gdp_term[i]
                 * self.gdp_term[j]
                 * log_factor.exp()
                 * w.trade_shock[ij]
                 * crisis_term;
-            let noise = rates.trade_noise;
-            let shock = (noise * s.normals_trade[k] - 0.5 * noise * noise).exp();
+            let shock = (noise * normals[k] - half_variance).exp();
             let next = (w.trade[ij] + rates.trade_lambda * (target - w.trade[ij])) * shock;
             w.trade[ij] = next.max(0.0);
             w.trade[ji] = w.trade[ij];
