@@ -275,6 +275,9 @@ struct Scratch {
     affinity_t: Vec<f64>,
     /// One row of balancing terms (update_affinity).
     balance: Vec<f64>,
+    /// Row `m`: the threat from m each actor shares, if `shared_done[m]` (update_affinity).
+    shared_threat: Vec<f64>,
+    shared_done: Vec<bool>,
     pull: PullScratch,
     pull_gap: Vec<f64>,
 }
@@ -604,6 +607,7 @@ impl<'a> Simulation<'a> {
         self.out
     }
 
+    #[inline(never)]
     fn draw(&mut self, turn: u32) {
         let scenario = self.scenario;
         let n = self.world.n;
@@ -829,6 +833,7 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    #[inline(never)]
     fn treaties(&mut self, turn: u32) {
         let scenario = self.scenario;
         let n = self.world.n;
@@ -878,6 +883,7 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    #[inline(never)]
     fn secondary_sanctions(&mut self, turn: u32) {
         let scenario = self.scenario;
         let n = self.world.n;
@@ -977,6 +983,7 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    #[inline(never)]
     fn update_positions(&mut self) {
         let n = self.world.n;
         let mut gaps = std::mem::take(&mut self.scratch.pull_gap);
@@ -997,6 +1004,7 @@ impl<'a> Simulation<'a> {
         self.scratch.pull_gap = gaps;
     }
 
+    #[inline(never)]
     fn update_affinity(&mut self) {
         let n = self.world.n;
         // `scratch.affinity_t` already holds the transpose of the current affinity: refresh_threat
@@ -1013,6 +1021,11 @@ impl<'a> Simulation<'a> {
         next.resize(n * n, 0.0);
         let balance = &mut self.scratch.balance;
         balance.resize(n, 0.0);
+        let shared_threat = &mut self.scratch.shared_threat;
+        shared_threat.resize(n * n, 0.0);
+        let shared_done = &mut self.scratch.shared_done;
+        shared_done.clear();
+        shared_done.resize(n, false);
         let (drift, slope, noise) = (
             rates.affinity_drift,
             rates.affinity_slope,
@@ -1022,13 +1035,17 @@ impl<'a> Simulation<'a> {
             let reciprocity = rates.reciprocity[i];
             let balancing = rates.doctrine_balancing[i];
             // Main threat of i (Walt 1987): the largest single threat (ties: the lower index).
+            // The first j != i, then any strictly larger value (selects, not branches).
             let row = &w.threat[i * n..(i + 1) * n];
             let mut main = usize::MAX;
             let mut main_value = 0.0;
-            for (j, &value) in row.iter().enumerate() {
-                if j != i && (main == usize::MAX || value > main_value) {
-                    main = j;
-                    main_value = value;
+            let first = usize::from(i == 0);
+            if first < n {
+                (main, main_value) = (first, row[first]);
+                for j in (first + 1..i).chain(i + 1..n) {
+                    let better = row[j] > main_value;
+                    main = if better { j } else { main };
+                    main_value = if better { row[j] } else { main_value };
                 }
             }
             let main_threat = if scale[i] > 0.0 {
@@ -1043,16 +1060,23 @@ impl<'a> Simulation<'a> {
             balance.fill(-0.0);
             if main_threat > 0.0 {
                 if balancing > 0.0 {
-                    for (j, b) in balance.iter_mut().enumerate() {
-                        if j != main {
-                            let shared = if scale[j] > 0.0 {
+                    // The threat each j shares with i, `T_j,main / scale_j`, depends on main
+                    // only: computed once per turn for each actor that is someone's main threat.
+                    let shared = &mut shared_threat[main * n..(main + 1) * n];
+                    if !shared_done[main] {
+                        for (j, value) in shared.iter_mut().enumerate() {
+                            *value = if scale[j] > 0.0 {
                                 w.threat[j * n + main] / scale[j]
                             } else {
                                 0.0
                             };
-                            *b = balance_weight * shared;
                         }
+                        shared_done[main] = true;
                     }
+                    for (b, &value) in balance.iter_mut().zip(shared.iter()) {
+                        *b = balance_weight * value;
+                    }
+                    balance[main] = -0.0;
                 } else if balancing < 0.0 {
                     balance[main] = -balance_weight;
                 }
@@ -1313,6 +1337,7 @@ impl<'a> Simulation<'a> {
         self.scratch.in_crisis = in_crisis;
     }
 
+    #[inline(never)]
     fn update_tension(&mut self) {
         let scenario = self.scenario;
         let n = self.world.n;
@@ -1451,6 +1476,7 @@ impl<'a> Simulation<'a> {
         [prosperity, security, autonomy, standing, stability]
     }
 
+    #[inline(never)]
     fn record(&mut self) {
         let scenario = self.scenario;
         let n = self.world.n;
