@@ -198,10 +198,10 @@ mod ziggurat {
     //! Developers; MIT or Apache-2.0), copied so that [`super::fill_normals`] can inline the fast path
     //! of `rand_distr::StandardNormal` with the very same numbers. A test checks the copy against
     //! `rand_distr`'s own draws.
+    #![allow(clippy::excessive_precision, clippy::unreadable_literal)]
 
     pub const ZIG_NORM_R: f64 = 3.654152885361008796;
     #[rustfmt::skip]
-    #[allow(clippy::excessive_precision, clippy::unreadable_literal)]
     pub static ZIG_NORM_X: [f64; 257] =
         [3.910757959537090045, 3.654152885361008796, 3.449278298560964462, 3.320244733839166074,
      3.224575052047029100, 3.147889289517149969, 3.083526132001233044, 3.027837791768635434,
@@ -269,7 +269,6 @@ mod ziggurat {
      0.375121332850465727, 0.335737519180459465, 0.286174591747260509, 0.215241895913273806,
      0.000000000000000000];
     #[rustfmt::skip]
-    #[allow(clippy::excessive_precision, clippy::unreadable_literal)]
     pub static ZIG_NORM_F: [f64; 257] =
         [0.000477467764586655, 0.001260285930498598, 0.002609072746106363, 0.004037972593371872,
      0.005522403299264754, 0.007050875471392110, 0.008616582769422917, 0.010214971439731100,
