@@ -216,6 +216,8 @@ pub struct Simulation<'a> {
     /// Proximity of every pair and each actor's total proximity (for normalising threat).
     proximity: Vec<f64>,
     proximity_total: Vec<f64>,
+    /// `|x_i(0) - x_j(0)|` for every pair: the starting distance the affinity baseline moves from.
+    initial_distance: Vec<f64>,
     /// Each theatre's exposure of the focal actor: mean proximity to the theatre's parties.
     theatre_exposure: Vec<f64>,
     rates: Rates,
@@ -223,8 +225,22 @@ pub struct Simulation<'a> {
     gdp_term: Vec<f64>,
     /// Pairs `(i, j)` with `i < j` and trade at the start: the only pairs whose trade moves.
     trade_pairs: Vec<(usize, usize)>,
+    /// The constant terms of each trade pair, in the order of `trade_pairs`.
+    trade_pair_constants: Vec<TradePair>,
+    /// Whether an event has ever set a sanction (`World::sanction_event` is all zeros if not).
+    sanction_event_set: bool,
     /// Scratch buffers reused every turn.
     scratch: Scratch,
+}
+
+/// Per-run constants of a trading pair `(i, j)`.
+struct TradePair {
+    /// Starting trade, and starting affinity i toward j and j toward i.
+    trade: f64,
+    affinity_ij: f64,
+    affinity_ji: f64,
+    /// The larger politicisation of the two.
+    politicisation: f64,
 }
 
 #[derive(Default)]
@@ -232,10 +248,16 @@ struct Scratch {
     affinity_delta: Vec<f64>,
     position_delta: Vec<f64>,
     tension_delta: Vec<f64>,
-    sanction_action: Vec<f64>,
-    arms: Vec<f64>,
-    deal_action: Vec<f64>,
-    defence_tie: Vec<f64>,
+    sanction_action: Touched,
+    arms: Touched,
+    deal_action: Touched,
+    defence_tie: Touched,
+    /// The entries of `World::defence_tie` written last turn.
+    defence_tie_last: Vec<usize>,
+    /// Pairs `(i, j)`, `i < j`, with trade-talk months accumulated (kept across turns).
+    deal_pairs: Vec<(usize, usize)>,
+    /// Entries of `World::sanction_secondary` that may be non-zero (kept across turns).
+    secondary_set: Vec<usize>,
     normals_affinity: Vec<f64>,
     normals_position: Vec<f64>,
     normals_trade: Vec<f64>,
@@ -251,6 +273,49 @@ struct Scratch {
     /// The affinity matrix transposed (`[i * n + j]` holds j's affinity toward i), so that the
     /// loops over `A_ji` read memory in order.
     affinity_t: Vec<f64>,
+    /// One row of balancing terms (update_affinity).
+    balance: Vec<f64>,
+    /// Row `m`: the threat from m each actor shares, if `shared_done[m]` (update_affinity).
+    shared_threat: Vec<f64>,
+    shared_done: Vec<bool>,
+    pull: PullScratch,
+    pull_gap: Vec<f64>,
+}
+
+/// Four rows of position-pull weights, and of weights times positions.
+#[derive(Default)]
+struct PullScratch {
+    weight: Vec<f64>,
+    weighted: Vec<f64>,
+}
+
+/// An `n` x `n` matrix of one turn's action intensities, almost all zero, that remembers which
+/// entries were written: resetting it costs what was written, not `n²`.
+#[derive(Default)]
+struct Touched {
+    values: Vec<f64>,
+    touched: Vec<usize>,
+}
+
+impl Touched {
+    /// All zeros, `len` entries.
+    fn reset(&mut self, len: usize) {
+        if self.values.len() == len {
+            for &idx in &self.touched {
+                self.values[idx] = 0.0;
+            }
+        } else {
+            self.values.clear();
+            self.values.resize(len, 0.0);
+        }
+        self.touched.clear();
+    }
+
+    /// `values[idx] = max(values[idx], value)`.
+    fn raise(&mut self, idx: usize, value: f64) {
+        self.values[idx] = self.values[idx].max(value);
+        self.touched.push(idx);
+    }
 }
 
 /// Writes the transpose of the `n` x `n` matrix `from` into `to`, in cache-sized blocks.
@@ -338,6 +403,7 @@ impl<'a> Simulation<'a> {
             initial_pull_gap: Vec::new(),
             proximity: Vec::new(),
             proximity_total: Vec::new(),
+            initial_distance: Vec::new(),
             theatre_exposure: Vec::new(),
             rates: rates(scenario),
             gdp_term: vec![1.0; n],
@@ -345,6 +411,8 @@ impl<'a> Simulation<'a> {
                 .flat_map(|i| ((i + 1)..n).map(move |j| (i, j)))
                 .filter(|&(i, j)| relations.trade[i * n + j].v() > 0.0)
                 .collect(),
+            trade_pair_constants: Vec::new(),
+            sanction_event_set: false,
             scratch: Scratch::default(),
         };
         simulation.proximity = (0..n * n)
@@ -384,7 +452,15 @@ impl<'a> Simulation<'a> {
                 }
             })
             .collect();
-        simulation.initial_pull_gap = (0..n).map(|i| simulation.pull_gap(i)).collect();
+        let x0 = &simulation.world.position;
+        simulation.initial_distance = (0..n * n)
+            .map(|idx| (x0[idx / n] - x0[idx % n]).abs())
+            .collect();
+        Simulation::pull_gaps(
+            &simulation.world,
+            &mut simulation.scratch.pull,
+            &mut simulation.initial_pull_gap,
+        );
         simulation.refresh_threat(0);
         for (t, theatre) in scenario.theatres.iter().enumerate() {
             let crisis = simulation.world.tension[t] >= theatre.crisis_threshold.v();
@@ -392,6 +468,17 @@ impl<'a> Simulation<'a> {
             simulation.world.crisis_ever[t] = crisis;
         }
         simulation.initial = simulation.world.clone();
+        let (initial, rates) = (&simulation.initial, &simulation.rates);
+        simulation.trade_pair_constants = simulation
+            .trade_pairs
+            .iter()
+            .map(|&(i, j)| TradePair {
+                trade: initial.trade[i * n + j],
+                affinity_ij: initial.affinity[i * n + j],
+                affinity_ji: initial.affinity[j * n + i],
+                politicisation: rates.politicisation[i].max(rates.politicisation[j]),
+            })
+            .collect();
         simulation.initial_outcomes = simulation.weighed_outcomes();
         simulation.record();
         simulation
@@ -423,15 +510,19 @@ impl<'a> Simulation<'a> {
         let turn = self.turn;
         self.draw(turn);
         let s = &mut self.scratch;
+        // update_affinity zeroes `affinity_delta` as it consumes it; the action buffers reset
+        // only the entries written last turn.
+        if s.affinity_delta.len() != n * n {
+            s.affinity_delta.clear();
+            s.affinity_delta.resize(n * n, 0.0);
+        }
         for buffer in [
-            &mut s.affinity_delta,
             &mut s.sanction_action,
             &mut s.arms,
             &mut s.deal_action,
             &mut s.defence_tie,
         ] {
-            buffer.clear();
-            buffer.resize(n * n, 0.0);
+            buffer.reset(n * n);
         }
         s.position_delta.clear();
         s.position_delta.resize(n, 0.0);
@@ -490,9 +581,16 @@ impl<'a> Simulation<'a> {
         // 6. Updates.
         self.update_positions();
         self.update_affinity();
-        self.world
-            .defence_tie
-            .copy_from_slice(&self.scratch.defence_tie);
+        // The world's ties become this turn's: clear last turn's entries, copy this turn's.
+        let s = &mut self.scratch;
+        for &idx in &s.defence_tie_last {
+            self.world.defence_tie[idx] = 0.0;
+        }
+        for &idx in &s.defence_tie.touched {
+            self.world.defence_tie[idx] = s.defence_tie.values[idx];
+        }
+        s.defence_tie_last.clear();
+        s.defence_tie_last.extend_from_slice(&s.defence_tie.touched);
         self.refresh_threat(turn + 1);
         self.update_trade(turn + 1);
         self.update_tension();
@@ -509,6 +607,7 @@ impl<'a> Simulation<'a> {
         self.out
     }
 
+    #[inline(never)]
     fn draw(&mut self, turn: u32) {
         let scenario = self.scenario;
         let n = self.world.n;
@@ -567,7 +666,10 @@ impl<'a> Simulation<'a> {
                 from,
                 to,
                 intensity,
-            } => w.sanction_event[from * n + to] = intensity.v(),
+            } => {
+                w.sanction_event[from * n + to] = intensity.v();
+                self.sanction_event_set = true;
+            }
             Effect::TradeShock { from, to, factor } => {
                 let f = factor.v().powf(times);
                 w.trade_shock[from * n + to] *= f;
@@ -619,14 +721,14 @@ impl<'a> Simulation<'a> {
                 s.affinity_delta[at] += 0.5 * p(Param::EngageEffect) * intensity * m;
             }
             ActionKind::TradeDeal => {
-                s.deal_action[at] = s.deal_action[at].max(intensity);
-                s.deal_action[ta] = s.deal_action[ta].max(intensity);
+                s.deal_action.raise(at, intensity);
+                s.deal_action.raise(ta, intensity);
             }
             ActionKind::DefenceCooperation => {
                 s.affinity_delta[ta] += p(Param::DefenceCooperationEffect) * intensity * m;
                 s.affinity_delta[at] += p(Param::DefenceCooperationEffect) * intensity * m;
-                s.defence_tie[at] = s.defence_tie[at].max(intensity);
-                s.defence_tie[ta] = s.defence_tie[ta].max(intensity);
+                s.defence_tie.raise(at, intensity);
+                s.defence_tie.raise(ta, intensity);
                 for (t, h) in scenario.theatres.iter().enumerate() {
                     if h.involves(target) && !h.involves(actor) {
                         s.tension_delta[t] += 0.5 * p(Param::PressureTension) * intensity * m;
@@ -642,7 +744,7 @@ impl<'a> Simulation<'a> {
             }
             ActionKind::ArmsPurchase => {
                 s.affinity_delta[ta] += p(Param::ArmsPurchaseEffect) * intensity * m;
-                s.arms[at] = s.arms[at].max(intensity);
+                s.arms.raise(at, intensity);
                 for k in 0..n {
                     let hostility = -a[k * n + target];
                     if k != actor && k != target && hostility > 0.0 {
@@ -652,7 +754,7 @@ impl<'a> Simulation<'a> {
                 }
             }
             ActionKind::Sanction => {
-                s.sanction_action[at] = s.sanction_action[at].max(intensity);
+                s.sanction_action.raise(at, intensity);
                 s.affinity_delta[ta] -= p(Param::SanctionAffinityHit) * intensity * m;
                 for (t, h) in scenario.theatres.iter().enumerate() {
                     if h.involves(target) && !h.involves(actor) {
@@ -731,6 +833,7 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    #[inline(never)]
     fn treaties(&mut self, turn: u32) {
         let scenario = self.scenario;
         let n = self.world.n;
@@ -780,6 +883,7 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    #[inline(never)]
     fn secondary_sanctions(&mut self, turn: u32) {
         let scenario = self.scenario;
         let n = self.world.n;
@@ -799,7 +903,7 @@ impl<'a> Simulation<'a> {
                 }
                 let exposure = targets
                     .iter()
-                    .map(|&seller| self.scratch.arms[buyer * n + seller])
+                    .map(|&seller| self.scratch.arms.values[buyer * n + seller])
                     .fold(0.0, f64::max);
                 let chance = per_turn(hazard * exposure, m);
                 if exposure > 0.0 && u < chance {
@@ -808,6 +912,7 @@ impl<'a> Simulation<'a> {
                         scenario.param(Param::SecondarySanctionIntensity);
                     self.world.sanction_secondary_until[idx] =
                         turn + 1 + (months / m).ceil() as u32;
+                    self.scratch.secondary_set.push(idx);
                     self.scratch.affinity_delta[buyer * n + enforcer] -=
                         scenario.param(Param::SanctionAffinityHit) * m;
                 }
@@ -816,42 +921,79 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Weighted mean of `i`'s partners' positions minus its own (0 if it likes no one).
-    fn pull_gap(&self, i: usize) -> f64 {
-        let n = self.world.n;
-        let w = &self.world;
-        let row = i * n..(i + 1) * n;
-        let total_trade: f64 = w.trade[row].iter().sum();
-        let (mut weight_sum, mut weighted) = (0.0, 0.0);
-        for j in 0..n {
-            if j == i {
-                continue;
-            }
-            let liking = w.affinity[i * n + j].max(0.0);
-            let dependence = if total_trade > 0.0 {
-                w.trade[i * n + j] / total_trade
-            } else {
-                0.0
-            };
-            let weight = liking * 0.5 * (dependence + 1.0 / (n - 1) as f64);
-            weight_sum += weight;
-            weighted += weight * w.position[j];
+    /// Each actor's weighted mean of its partners' positions minus its own (0 if it likes no
+    /// one), into `gaps`. The weights of four rows are computed branch-free (so that the
+    /// divisions vectorise), then each row is summed over j in order, as the scalar loop did, with
+    /// the four rows' addition chains overlapping. The diagonal's weight is -0.0, the exact
+    /// identity of addition, where the scalar loop skipped it.
+    fn pull_gaps(world: &World, scratch: &mut PullScratch, gaps: &mut Vec<f64>) {
+        let n = world.n;
+        gaps.clear();
+        if n == 0 {
+            return;
         }
-        if weight_sum > 0.0 {
-            weighted / weight_sum - w.position[i]
-        } else {
-            0.0
+        let position = &world.position[..n];
+        let share = 1.0 / (n - 1) as f64;
+        // The start of `Iterator::sum` for f64 (whatever sign of zero it is).
+        let empty_sum: f64 = std::iter::empty::<f64>().sum();
+        scratch.weight.resize(4 * n, 0.0);
+        scratch.weighted.resize(4 * n, 0.0);
+        let mut first = 0;
+        while first < n {
+            let rows = (n - first).min(4);
+            let trade = |r: usize| &world.trade[(first + r) * n..(first + r + 1) * n];
+            let mut total = [empty_sum; 4];
+            for j in 0..n {
+                for r in 0..rows {
+                    total[r] += trade(r)[j];
+                }
+            }
+            for r in 0..rows {
+                let i = first + r;
+                let affinity = &world.affinity[i * n..(i + 1) * n];
+                let trade = trade(r);
+                let total = total[r];
+                let weight = &mut scratch.weight[r * n..(r + 1) * n];
+                let weighted = &mut scratch.weighted[r * n..(r + 1) * n];
+                for j in 0..n {
+                    let liking = affinity[j].max(0.0);
+                    let dependence = if total > 0.0 { trade[j] / total } else { 0.0 };
+                    let w = liking * 0.5 * (dependence + share);
+                    weight[j] = w;
+                    weighted[j] = w * position[j];
+                }
+                weight[i] = -0.0;
+                weighted[i] = -0.0;
+            }
+            let (mut weight_sum, mut weighted_sum) = ([0.0; 4], [0.0; 4]);
+            for j in 0..n {
+                for r in 0..rows {
+                    weight_sum[r] += scratch.weight[r * n + j];
+                    weighted_sum[r] += scratch.weighted[r * n + j];
+                }
+            }
+            for r in 0..rows {
+                gaps.push(if weight_sum[r] > 0.0 {
+                    weighted_sum[r] / weight_sum[r] - position[first + r]
+                } else {
+                    0.0
+                });
+            }
+            first += rows;
         }
     }
 
+    #[inline(never)]
     fn update_positions(&mut self) {
         let n = self.world.n;
+        let mut gaps = std::mem::take(&mut self.scratch.pull_gap);
+        Self::pull_gaps(&self.world, &mut self.scratch.pull, &mut gaps);
         let mut next = std::mem::take(&mut self.scratch.position_next);
         next.clear();
         let rates = &self.rates;
         for i in 0..n {
             let mut x = self.world.position[i];
-            x += rates.position_pull[i] * (self.pull_gap(i) - self.initial_pull_gap[i]);
+            x += rates.position_pull[i] * (gaps[i] - self.initial_pull_gap[i]);
             x += rates.position_anchor * (self.initial.position[i] - x);
             x += self.scratch.position_delta[i];
             x += rates.position_noise[i] * self.scratch.normals_position[i];
@@ -859,31 +1001,51 @@ impl<'a> Simulation<'a> {
         }
         std::mem::swap(&mut self.world.position, &mut next);
         self.scratch.position_next = next;
+        self.scratch.pull_gap = gaps;
     }
 
+    #[inline(never)]
     fn update_affinity(&mut self) {
         let n = self.world.n;
-        transpose(&self.world.affinity, &mut self.scratch.affinity_t, n);
+        // `scratch.affinity_t` already holds the transpose of the current affinity: refresh_threat
+        // wrote it at the end of the last turn and update_tension mirrors its incident hits.
+        debug_assert!(self.affinity_t_is_current());
         let affinity_t = &self.scratch.affinity_t;
         let rates = &self.rates;
         let w = &self.world;
         let a0 = &self.initial.affinity;
-        let x0 = &self.initial.position;
+        let d0 = &self.initial_distance;
         let scale = &self.proximity_total;
+        let position = &w.position[..n];
         let next = &mut self.scratch.affinity_next;
-        next.clear();
-        next.extend_from_slice(&w.affinity);
+        next.resize(n * n, 0.0);
+        let balance = &mut self.scratch.balance;
+        balance.resize(n, 0.0);
+        let shared_threat = &mut self.scratch.shared_threat;
+        shared_threat.resize(n * n, 0.0);
+        let shared_done = &mut self.scratch.shared_done;
+        shared_done.clear();
+        shared_done.resize(n, false);
+        let (drift, slope, noise) = (
+            rates.affinity_drift,
+            rates.affinity_slope,
+            rates.affinity_noise,
+        );
         for i in 0..n {
             let reciprocity = rates.reciprocity[i];
             let balancing = rates.doctrine_balancing[i];
             // Main threat of i (Walt 1987): the largest single threat (ties: the lower index).
+            // The first j != i, then any strictly larger value (selects, not branches).
             let row = &w.threat[i * n..(i + 1) * n];
             let mut main = usize::MAX;
             let mut main_value = 0.0;
-            for (j, &value) in row.iter().enumerate() {
-                if j != i && (main == usize::MAX || value > main_value) {
-                    main = j;
-                    main_value = value;
+            let first = usize::from(i == 0);
+            if first < n {
+                (main, main_value) = (first, row[first]);
+                for j in (first + 1..i).chain(i + 1..n) {
+                    let better = row[j] > main_value;
+                    main = if better { j } else { main };
+                    main_value = if better { row[j] } else { main_value };
                 }
             }
             let main_threat = if scale[i] > 0.0 {
@@ -892,34 +1054,68 @@ impl<'a> Simulation<'a> {
                 0.0
             };
             let balance_weight = rates.balancing * balancing * main_threat;
-            for j in 0..n {
-                if i == j {
-                    continue;
-                }
-                let ij = i * n + j;
-                let a = w.affinity[ij];
-                let moved = (w.position[i] - w.position[j]).abs() - (x0[i] - x0[j]).abs();
-                let baseline = (a0[ij] - rates.affinity_slope * moved).clamp(-1.0, 1.0);
-                let mut next_a =
-                    a + rates.affinity_drift * (baseline - a) + reciprocity * (affinity_t[ij] - a);
-                if main_threat > 0.0 {
-                    if balancing > 0.0 && j != main {
-                        let shared = if scale[j] > 0.0 {
-                            w.threat[j * n + main] / scale[j]
-                        } else {
-                            0.0
-                        };
-                        next_a += balance_weight * shared;
-                    } else if balancing < 0.0 && j == main {
-                        next_a -= balance_weight;
+            // The balancing term of each j, or -0.0 where the scalar code added nothing: -0.0 is
+            // the exact identity of addition (x + -0.0 == x for every x, signed zeros included),
+            // so the pair loop below can add it unconditionally. `x -= b` is `x + (-b)` exactly.
+            balance.fill(-0.0);
+            if main_threat > 0.0 {
+                if balancing > 0.0 {
+                    // The threat each j shares with i, `T_j,main / scale_j`, depends on main
+                    // only: computed once per turn for each actor that is someone's main threat.
+                    let shared = &mut shared_threat[main * n..(main + 1) * n];
+                    if !shared_done[main] {
+                        for (j, value) in shared.iter_mut().enumerate() {
+                            *value = if scale[j] > 0.0 {
+                                w.threat[j * n + main] / scale[j]
+                            } else {
+                                0.0
+                            };
+                        }
+                        shared_done[main] = true;
                     }
+                    for (b, &value) in balance.iter_mut().zip(shared.iter()) {
+                        *b = balance_weight * value;
+                    }
+                    balance[main] = -0.0;
+                } else if balancing < 0.0 {
+                    balance[main] = -balance_weight;
                 }
-                next_a += self.scratch.affinity_delta[ij]
-                    + rates.affinity_noise * self.scratch.normals_affinity[ij];
-                next[ij] = next_a.clamp(-1.0, 1.0);
             }
+            // The pair loop, branch-free over equal-length rows so that it vectorises; the
+            // operations of each element are those (and in the order) of the scalar formula.
+            let range = i * n..(i + 1) * n;
+            let a_row = &w.affinity[range.clone()];
+            let at_row = &affinity_t[range.clone()];
+            let a0_row = &a0[range.clone()];
+            let d0_row = &d0[range.clone()];
+            let delta_row = &mut self.scratch.affinity_delta[range.clone()];
+            let z_row = &self.scratch.normals_affinity[range.clone()];
+            let out = &mut next[range];
+            let balance = &balance[..n];
+            let xi = position[i];
+            for j in 0..n {
+                let a = a_row[j];
+                let moved = (xi - position[j]).abs() - d0_row[j];
+                let baseline = (a0_row[j] - slope * moved).clamp(-1.0, 1.0);
+                let mut next_a = a + drift * (baseline - a) + reciprocity * (at_row[j] - a);
+                next_a += balance[j];
+                next_a += delta_row[j] + noise * z_row[j];
+                out[j] = next_a.clamp(-1.0, 1.0);
+            }
+            // Self-regard does not move.
+            out[i] = a_row[i];
+            // Consumed: zero for the next turn.
+            delta_row.fill(0.0);
         }
         std::mem::swap(&mut self.world.affinity, &mut self.scratch.affinity_next);
+    }
+
+    /// Whether `scratch.affinity_t` is the transpose of the current affinity (debug checks).
+    fn affinity_t_is_current(&self) -> bool {
+        let n = self.world.n;
+        let (a, t) = (&self.world.affinity, &self.scratch.affinity_t);
+        t.len() == n * n
+            && (0..n).all(|i| (0..n).all(|j| a[i * n + j].to_bits() == t[j * n + i].to_bits()))
     }
 
     /// Recomputes effective power and threat from capability, treaties, defence ties and affinity.
@@ -932,12 +1128,26 @@ impl<'a> Simulation<'a> {
         share.extend(self.world.capability.iter().map(|c| c / total));
         let non_aggression = &mut self.scratch.non_aggression;
         non_aggression.clear();
-        non_aggression.resize(n * n, 1.0);
         let tie_weight = scenario.param(Param::DefenceCooperationCredibility);
         transpose(&self.world.affinity, &mut self.scratch.affinity_t, n);
         let affinity_t = &self.scratch.affinity_t;
         let w = &mut self.world;
-        for i in 0..n {
+        // Each row's sum runs over j in order, as in the scalar loop; four rows at a time, so
+        // that four independent addition chains overlap instead of waiting on one another.
+        let share = &share[..n];
+        let mut i = 0;
+        while i + 4 <= n {
+            let rows = [i, i + 1, i + 2, i + 3].map(|r| &w.defence_tie[r * n..(r + 1) * n]);
+            let mut power = [share[i], share[i + 1], share[i + 2], share[i + 3]];
+            for j in 0..n {
+                for r in 0..4 {
+                    power[r] += tie_weight * rows[r][j] * share[j];
+                }
+            }
+            w.effective_power[i..i + 4].copy_from_slice(&power);
+            i += 4;
+        }
+        for i in i..n {
             let mut power = share[i];
             for j in 0..n {
                 power += tie_weight * w.defence_tie[i * n + j] * share[j];
@@ -958,28 +1168,55 @@ impl<'a> Simulation<'a> {
                         TreatyKind::Defence | TreatyKind::Offence => {
                             w.effective_power[i] += credibility * share[j]
                         }
-                        TreatyKind::NonAggression => non_aggression[i * n + j] *= 1.0 - credibility,
+                        TreatyKind::NonAggression => {
+                            // Filled only when some non-aggression pact is in force (x * 1.0 is x,
+                            // so the threat loop skips the factor when it is all ones).
+                            if non_aggression.is_empty() {
+                                non_aggression.resize(n * n, 1.0);
+                            }
+                            non_aggression[i * n + j] *= 1.0 - credibility
+                        }
                         TreatyKind::Neutrality | TreatyKind::Consultation => {}
                     }
                 }
             }
         }
+        let power = &w.effective_power[..n];
         for i in 0..n {
-            let pi = w.effective_power[i];
-            for j in 0..n {
-                let ij = i * n + j;
-                let hostility = (-affinity_t[ij]).max(0.0);
-                if i == j || hostility == 0.0 {
-                    w.threat[ij] = 0.0;
-                    continue;
-                }
-                let pj = w.effective_power[j];
+            let pi = power[i];
+            let range = i * n..(i + 1) * n;
+            let at_row = &affinity_t[range.clone()];
+            let proximity = &self.proximity[range.clone()];
+            let out = &mut w.threat[range.clone()];
+            // Branch-free (selects), so that it vectorises; each element's operations are the
+            // scalar formula's.
+            let threat = |j: usize| {
+                let hostility = (-at_row[j]).max(0.0);
+                let pj = power[j];
                 let relative = if pi + pj > 0.0 { pj / (pi + pj) } else { 0.0 };
-                w.threat[ij] = relative * hostility * self.proximity[ij] * non_aggression[ij];
+                (hostility, relative * hostility * proximity[j])
+            };
+            if non_aggression.is_empty() {
+                for j in 0..n {
+                    let (hostility, value) = threat(j);
+                    out[j] = if hostility == 0.0 { 0.0 } else { value };
+                }
+            } else {
+                let non_aggression = &non_aggression[range];
+                for j in 0..n {
+                    let (hostility, value) = threat(j);
+                    out[j] = if hostility == 0.0 {
+                        0.0
+                    } else {
+                        value * non_aggression[j]
+                    };
+                }
             }
+            out[i] = 0.0;
         }
     }
 
+    #[inline(never)]
     fn update_trade(&mut self, next_turn: u32) {
         let scenario = self.scenario;
         let n = self.world.n;
@@ -1000,61 +1237,83 @@ impl<'a> Simulation<'a> {
                 .any(|(t, h)| self.world.crisis[t] && h.involves(i))
         }));
         let w = &mut self.world;
-        let s = &self.scratch;
-        // Trade talks and secondary-sanction expiry, for every pair.
-        for i in 0..n {
-            for j in (i + 1)..n {
-                let (ij, ji) = (i * n + j, j * n + i);
-                let deal = s.deal_action[ij];
-                if deal == 0.0 && w.deal_in_force[ij] == 0.0 {
-                    // Negotiations must be continuous: a pause starts them over.
-                    w.deal_months[ij] = 0.0;
-                    w.deal_months[ji] = 0.0;
-                }
-                if deal > 0.0 {
-                    w.deal_months[ij] += m;
-                    w.deal_months[ji] = w.deal_months[ij];
-                    if w.deal_months[ij] >= rates.deal_months {
-                        let depth = if scenario.relations.agreement[ij] {
-                            0.5 * deal
-                        } else {
-                            deal
-                        };
-                        w.deal_in_force[ij] = w.deal_in_force[ij].max(depth);
-                        w.deal_in_force[ji] = w.deal_in_force[ij];
-                    }
-                }
-                for idx in [ij, ji] {
-                    if w.sanction_secondary[idx] > 0.0
-                        && w.sanction_secondary_until[idx] <= next_turn
-                    {
-                        w.sanction_secondary[idx] = 0.0;
-                    }
+        let s = &mut self.scratch;
+        // Trade talks: only the pairs in talks this turn or with months accumulated can change
+        // (for any other pair the scalar loop over all pairs wrote 0.0 over 0.0). Each pair's
+        // update touches only its own entries, so the order of the pairs does not matter.
+        let deals = &mut s.deal_pairs;
+        deals.extend(s.deal_action.touched.iter().filter_map(|&at| {
+            let (a, b) = (at / n, at % n);
+            (a != b).then_some((a.min(b), a.max(b)))
+        }));
+        deals.sort_unstable();
+        deals.dedup();
+        for &(i, j) in deals.iter() {
+            let (ij, ji) = (i * n + j, j * n + i);
+            let deal = s.deal_action.values[ij];
+            if deal == 0.0 && w.deal_in_force[ij] == 0.0 {
+                // Negotiations must be continuous: a pause starts them over.
+                w.deal_months[ij] = 0.0;
+                w.deal_months[ji] = 0.0;
+            }
+            if deal > 0.0 {
+                w.deal_months[ij] += m;
+                w.deal_months[ji] = w.deal_months[ij];
+                if w.deal_months[ij] >= rates.deal_months {
+                    let depth = if scenario.relations.agreement[ij] {
+                        0.5 * deal
+                    } else {
+                        deal
+                    };
+                    w.deal_in_force[ij] = w.deal_in_force[ij].max(depth);
+                    w.deal_in_force[ji] = w.deal_in_force[ij];
                 }
             }
         }
+        deals.retain(|&(i, j)| w.deal_months[i * n + j] != 0.0);
+        // Secondary-sanction expiry, for the entries ever set (all others are zero).
+        s.secondary_set.sort_unstable();
+        s.secondary_set.dedup();
+        s.secondary_set.retain(|&idx| {
+            if w.sanction_secondary[idx] > 0.0 && w.sanction_secondary_until[idx] <= next_turn {
+                w.sanction_secondary[idx] = 0.0;
+            }
+            w.sanction_secondary[idx] != 0.0
+        });
+        // Whether any sanction entry may be non-zero: if none is, every pair's sanction level
+        // is a zero and adds nothing.
+        let sanctions = self.sanction_event_set
+            || !s.sanction_action.touched.is_empty()
+            || !s.secondary_set.is_empty();
         // The gravity target and partial adjustment, for the pairs that trade at the start
         // (the target is proportional to the starting trade, so other pairs stay at zero).
+        // `affinity_t[ij]` is `affinity[ji]` (refresh_threat has just transposed it), read in
+        // order; the pairs' constant terms are in `trade_pair_constants`.
+        let affinity_t = &s.affinity_t;
+        let noise = rates.trade_noise;
+        let half_variance = 0.5 * noise * noise;
+        let normals = &s.normals_trade[..self.trade_pairs.len()];
+        let constants = &self.trade_pair_constants[..self.trade_pairs.len()];
         for (k, &(i, j)) in self.trade_pairs.iter().enumerate() {
             let (ij, ji) = (i * n + j, j * n + i);
-            let sanction_ij = w.sanction_event[ij]
-                .max(s.sanction_action[ij])
-                .max(w.sanction_secondary[ij])
-                * rates.enforcement[i];
-            let sanction_ji = w.sanction_event[ji]
-                .max(s.sanction_action[ji])
-                .max(w.sanction_secondary[ji])
-                * rates.enforcement[j];
-            let sanction_level = sanction_ij.max(sanction_ji);
-            let politicisation = rates.politicisation[i].max(rates.politicisation[j]);
-            let affinity_change = 0.5
-                * (w.affinity[ij] + w.affinity[ji]
-                    - self.initial.affinity[ij]
-                    - self.initial.affinity[ji]);
+            let c = &constants[k];
+            let affinity_change =
+                0.5 * (w.affinity[ij] + affinity_t[ij] - c.affinity_ij - c.affinity_ji);
             // One exp for the political terms; sanctions and deals in log form.
-            let mut log_factor = politicisation * affinity_change;
-            if sanction_level > 0.0 {
-                log_factor += rates.ln_sanction * sanction_level;
+            let mut log_factor = c.politicisation * affinity_change;
+            if sanctions {
+                let sanction_ij = w.sanction_event[ij]
+                    .max(s.sanction_action.values[ij])
+                    .max(w.sanction_secondary[ij])
+                    * rates.enforcement[i];
+                let sanction_ji = w.sanction_event[ji]
+                    .max(s.sanction_action.values[ji])
+                    .max(w.sanction_secondary[ji])
+                    * rates.enforcement[j];
+                let sanction_level = sanction_ij.max(sanction_ji);
+                if sanction_level > 0.0 {
+                    log_factor += rates.ln_sanction * sanction_level;
+                }
             }
             if w.deal_in_force[ij] > 0.0 {
                 log_factor += rates.ln_fta * w.deal_in_force[ij];
@@ -1064,14 +1323,13 @@ impl<'a> Simulation<'a> {
             } else {
                 1.0
             };
-            let target = self.initial.trade[ij]
+            let target = c.trade
                 * self.gdp_term[i]
                 * self.gdp_term[j]
                 * log_factor.exp()
                 * w.trade_shock[ij]
                 * crisis_term;
-            let noise = rates.trade_noise;
-            let shock = (noise * s.normals_trade[k] - 0.5 * noise * noise).exp();
+            let shock = (noise * normals[k] - half_variance).exp();
             let next = (w.trade[ij] + rates.trade_lambda * (target - w.trade[ij])) * shock;
             w.trade[ij] = next.max(0.0);
             w.trade[ji] = w.trade[ij];
@@ -1079,6 +1337,7 @@ impl<'a> Simulation<'a> {
         self.scratch.in_crisis = in_crisis;
     }
 
+    #[inline(never)]
     fn update_tension(&mut self) {
         let scenario = self.scenario;
         let n = self.world.n;
@@ -1104,8 +1363,11 @@ impl<'a> Simulation<'a> {
                     for &b in &h.side_b {
                         self.world.affinity[a * n + b] =
                             (self.world.affinity[a * n + b] - hit).clamp(-1.0, 1.0);
+                        // Keep the transpose current (update_affinity reads it next turn).
+                        self.scratch.affinity_t[b * n + a] = self.world.affinity[a * n + b];
                         self.world.affinity[b * n + a] =
                             (self.world.affinity[b * n + a] - hit).clamp(-1.0, 1.0);
+                        self.scratch.affinity_t[a * n + b] = self.world.affinity[b * n + a];
                     }
                 }
             }
@@ -1214,6 +1476,7 @@ impl<'a> Simulation<'a> {
         [prosperity, security, autonomy, standing, stability]
     }
 
+    #[inline(never)]
     fn record(&mut self) {
         let scenario = self.scenario;
         let n = self.world.n;
