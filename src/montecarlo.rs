@@ -108,23 +108,7 @@ pub fn run_range(
     progress: &(dyn Fn(u64) + Sync),
     cancel: &AtomicBool,
 ) -> Option<Vec<Vec<Trajectory>>> {
-    let run_seeds: Vec<u64> = (runs.start as u64..runs.end as u64)
-        .map(|r| rng::run_seed(spec.seed, r))
-        .collect();
-    let per_run: Vec<Vec<Trajectory>> = run_seeds
-        .par_iter()
-        .map(|&run_seed| {
-            if cancel.load(Ordering::Relaxed) {
-                return Vec::new();
-            }
-            let out = run_policies(scenario, &spec.policies, run_seed);
-            progress(spec.policies.len() as u64);
-            out
-        })
-        .collect();
-    if cancel.load(Ordering::Relaxed) {
-        return None;
-    }
+    let per_run = simulate(scenario, spec, runs, progress, cancel)?;
     let mut trajectories: Vec<Vec<Trajectory>> = spec
         .policies
         .iter()
