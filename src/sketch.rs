@@ -9,17 +9,26 @@
 //! # The sketch and its error bound
 //!
 //! [`LogSketch`] is the DDSketch of Masson, Rim & Lee (2019, *VLDB* 12(12), "DDSketch: a fast and
-//! fully-mergeable quantile sketch with relative-error guarantees"). A value `x` with
-//! `|x| >= MIN_MAGNITUDE` goes to bucket `i = ceil(ln|x| / ln γ)` of its sign, with
-//! `γ = (1 + α) / (1 − α)` and `α =` [`RELATIVE_ACCURACY`]; the bucket's representative
-//! `2 γ^i / (γ + 1)` is within relative error `α` of every value in it. Values with
-//! `|x| < MIN_MAGNITUDE` count as zero. So the `k`-th order statistic read from the sketch is
-//! within `max(α |x_(k)|, MIN_MAGNITUDE)` of the true one. The type-7 quantile interpolates between
-//! two order statistics, so a reported quantile `q̂` satisfies
+//! fully-mergeable quantile sketch with relative-error guarantees") with the "linearly
+//! interpolated" bucket mapping of their implementation: instead of `ceil(ln|x| / ln γ)`, a value
+//! goes to the bucket of its IEEE-754 bit pattern. For a positive double `x = 2^e (1 + f)`, the bit
+//! pattern read as an integer is `2^52 (e + 1023 + f)`: a piecewise-linear, increasing stand-in for
+//! `log2 x` that needs no logarithm. A value with `|x| >= MIN_MAGNITUDE` goes to bucket
+//! `i = (bits(|x|) − bits(MIN_MAGNITUDE)) / STEP` (integer division) of its sign, where
+//! `STEP = 2^52 w` and `w = 2α / (1 − α)`, `α =` [`RELATIVE_ACCURACY`]. Within one bucket the
+//! `log2` stand-in varies by at most `w`, so its largest and smallest values `hi` and `lo`
+//! satisfy `hi / lo <= 1 + w` (within one binade the ratio is `(1 + f + w) / (1 + f)`; across a
+//! power of two it is at most the same). The bucket's representative `2 lo hi / (lo + hi)` is
+//! then within relative error `(hi − lo) / (hi + lo) <= w / (2 + w) = α` of every value in it.
+//! Values with `|x| < MIN_MAGNITUDE` count as zero. So the `k`-th order statistic read from the
+//! sketch is within `max(α |x_(k)|, MIN_MAGNITUDE)` of the true one. The type-7 quantile
+//! interpolates between two order statistics, so a reported quantile `q̂` satisfies
 //! `|q̂ − q| <= α · max(|x_(lo)|, |x_(lo+1)|) + MIN_MAGNITUDE`; it is also clamped into the exact
 //! `[min, max]` of the sample. Buckets are counted in a dense array between the lowest and highest
 //! bucket seen; magnitudes are clamped to `MAX_MAGNITUDE`, so a sketch never holds more than
-//! about 5,500 buckets per sign (44 KB), however many values it sees.
+//! about 8,000 buckets per sign (64 KB), however many values it sees. (The mapping needs about
+//! 1.44 times the buckets of the logarithmic one for the same bound, and is several times
+//! cheaper: a study folds every value of every run into its sketches.)
 //!
 //! The mean is the running sum in run order divided by `n` (the same value as
 //! [`crate::stats::mean`] over the values); the standard deviation uses sums shifted by the first
@@ -34,6 +43,13 @@ pub const RELATIVE_ACCURACY: f64 = 0.005;
 pub const MIN_MAGNITUDE: f64 = 1e-9;
 /// Magnitudes above this are clamped (no model quantity comes near it).
 pub const MAX_MAGNITUDE: f64 = 1e15;
+
+/// The bit pattern of [`MIN_MAGNITUDE`]: bucket 0 starts there.
+const MIN_BITS: u64 = MIN_MAGNITUDE.to_bits();
+/// `2^52 w`, `w = 2α / (1 − α)`: the width of a bucket in bit-pattern units (rounded down, which
+/// only narrows the buckets).
+const STEP: u64 =
+    (2.0 * RELATIVE_ACCURACY / (1.0 - RELATIVE_ACCURACY) * (1u64 << 52) as f64) as u64;
 
 /// A streamed sample (see the module doc).
 #[derive(Debug, Clone)]
@@ -196,14 +212,8 @@ pub struct LogSketch {
 /// Counts of consecutive bucket indices `offset ..`.
 #[derive(Debug, Clone, Default)]
 struct Buckets {
-    offset: i32,
+    offset: u32,
     counts: Vec<u64>,
-}
-
-/// `1 / ln γ`.
-fn inverse_ln_gamma() -> f64 {
-    let gamma = (1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY);
-    1.0 / gamma.ln()
 }
 
 impl LogSketch {
@@ -227,7 +237,9 @@ impl LogSketch {
             self.zero += 1;
             return;
         }
-        let index = (magnitude.min(MAX_MAGNITUDE).ln() * inverse_ln_gamma()).ceil() as i32;
+        // The bucket of the bit pattern (module doc): no logarithm, and an integer division by a
+        // constant, which compiles to a multiplication.
+        let index = ((magnitude.min(MAX_MAGNITUDE).to_bits() - MIN_BITS) / STEP) as u32;
         if x > 0.0 {
             self.positive.add(index);
         } else {
@@ -264,14 +276,16 @@ impl Default for LogSketch {
     }
 }
 
-/// The value of bucket `index`, within relative error α of any value in it.
-fn representative(index: i32) -> f64 {
-    let gamma = (1.0 + RELATIVE_ACCURACY) / (1.0 - RELATIVE_ACCURACY);
-    2.0 * (index as f64 / inverse_ln_gamma()).exp() / (gamma + 1.0)
+/// The value of bucket `index`, within relative error α of any value in it: `2 lo hi / (lo + hi)`
+/// of the bucket's bounds.
+fn representative(index: u32) -> f64 {
+    let lo = f64::from_bits(MIN_BITS + index as u64 * STEP);
+    let hi = f64::from_bits(MIN_BITS + (index as u64 + 1) * STEP);
+    2.0 * lo * hi / (lo + hi)
 }
 
 impl Buckets {
-    fn add(&mut self, index: i32) {
+    fn add(&mut self, index: u32) {
         if self.counts.is_empty() {
             self.offset = index;
             self.counts.push(1);
@@ -291,19 +305,19 @@ impl Buckets {
         self.counts[at] += 1;
     }
 
-    fn ascending(&self) -> impl Iterator<Item = (i32, u64)> + '_ {
+    fn ascending(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
         self.counts
             .iter()
             .enumerate()
-            .map(|(k, &c)| (self.offset + k as i32, c))
+            .map(|(k, &c)| (self.offset + k as u32, c))
     }
 
-    fn descending(&self) -> impl Iterator<Item = (i32, u64)> + '_ {
+    fn descending(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
         self.counts
             .iter()
             .enumerate()
             .rev()
-            .map(|(k, &c)| (self.offset + k as i32, c))
+            .map(|(k, &c)| (self.offset + k as u32, c))
     }
 }
 
@@ -368,6 +382,36 @@ mod tests {
     }
 
     #[test]
+    fn every_value_is_within_the_bound_of_its_bucket() {
+        // Both edges of many buckets, powers of two (where the mapping bends) and points between.
+        let index = |x: f64| ((x.to_bits() - MIN_BITS) / STEP) as u32;
+        let mut values = Vec::new();
+        for i in (0..7900u64).step_by(7) {
+            let lo = MIN_BITS + i * STEP;
+            values.extend([lo, lo + STEP - 1, lo + STEP / 2].map(f64::from_bits));
+        }
+        for e in -29..49 {
+            let p = 2f64.powi(e);
+            values.extend([p, f64::from_bits(p.to_bits() - 1), 1.3 * p]);
+        }
+        let mut worst: f64 = 0.0;
+        for x in values
+            .into_iter()
+            .filter(|&x| (MIN_MAGNITUDE..=MAX_MAGNITUDE).contains(&x))
+        {
+            let error = (representative(index(x)) - x).abs() / x;
+            assert!(
+                error <= RELATIVE_ACCURACY * (1.0 + 1e-12),
+                "{x:e}: error {error}"
+            );
+            worst = worst.max(error);
+        }
+        // The bound is nearly reached (at the edges of buckets that begin just above a power of
+        // two), so the buckets are no narrower than they need to be.
+        assert!(worst > 0.98 * RELATIVE_ACCURACY, "worst {worst}");
+    }
+
+    #[test]
     fn the_sketch_depends_only_on_the_multiset() {
         let values = lcg_values(5000, 0.11, 4.0, -0.5);
         let mut forward = LogSketch::new();
@@ -401,8 +445,8 @@ mod tests {
             sketch.add(x);
         }
         sketch.add(f64::NAN);
-        assert!(sketch.positive.counts.len() < 6000);
-        assert!(sketch.negative.counts.len() < 6000);
+        assert!(sketch.positive.counts.len() < 8000);
+        assert!(sketch.negative.counts.len() < 8000);
         assert!(sketch.order_statistic(7).is_nan());
         assert_eq!(sketch.order_statistic(1), 0.0);
     }
