@@ -53,6 +53,9 @@ pub enum Command {
         /// Do not draw charts nor write report.html
         #[arg(long)]
         no_charts: bool,
+        /// Keep every value, and so exact percentiles, up to this many runs (as `entente run`)
+        #[arg(long, value_name = "RUNS")]
+        exact_runs: Option<u32>,
     },
     /// Redraw the charts and report.html of a results folder, without simulating again
     Chart {
@@ -147,6 +150,10 @@ pub struct StudyArgs {
     /// Do not draw charts nor write report.html
     #[arg(long)]
     pub no_charts: bool,
+    /// Keep every value, and so exact percentiles, up to this many runs; beyond it percentiles
+    /// come from a sketch within 0.5% [default: as many runs as fit in 128 MiB]
+    #[arg(long, value_name = "RUNS")]
+    pub exact_runs: Option<u32>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -216,7 +223,8 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<(), Failure> {
             out,
             force,
             no_charts,
-        } => merge_command(&shards, out, force, no_charts, argv),
+            exact_runs,
+        } => merge_command(&shards, out, force, no_charts, exact_runs, argv),
         Command::Chart { results, policy } => {
             let options = crate::chart::ChartOptions { policy };
             let charts = crate::chart::draw_all_with(&results, &options)?;
@@ -372,6 +380,26 @@ struct Study {
     threads: usize,
     out: PathBuf,
     force: bool,
+    /// Runs up to which every value is kept (exact percentiles); `None`: what fits
+    /// [`crate::aggregate::EXACT_BUDGET`].
+    exact_runs: Option<u32>,
+}
+
+impl Study {
+    /// The exact limit of the study's [`crate::aggregate::Aggregate`].
+    fn exact_limit(&self) -> usize {
+        let scenario = &self.loaded.scenario;
+        self.exact_runs.map_or_else(
+            || {
+                crate::aggregate::Aggregate::exact_limit_for(
+                    scenario,
+                    self.spec.policies.len(),
+                    crate::engine::series_names(scenario).len(),
+                )
+            },
+            |runs| runs as usize,
+        )
+    }
 }
 
 /// The cap of `--runs auto`.
@@ -437,6 +465,7 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
         threads: threads_or_all(args.study.threads),
         out,
         force: args.study.force,
+        exact_runs: args.study.exact_runs,
     };
     let done = execute(&study, argv)?;
     print_results(&study, &done);
@@ -514,6 +543,7 @@ fn compare_command(args: CompareArgs, argv: &[String]) -> Result<(), Failure> {
         loaded,
         threads: threads_or_all(args.study.threads),
         force: args.study.force,
+        exact_runs: args.study.exact_runs,
     };
     let done = execute(&study, argv)?;
     print_results(&study, &done);
@@ -579,7 +609,7 @@ fn execute(study: &Study, argv: &[String]) -> Result<Done, Failure> {
     if study.out.exists() && !study.force {
         return Err(output::OutputError::Exists(study.out.clone()).into());
     }
-    check_memory(scenario, spec.policies.len())?;
+    check_memory(study)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(study.threads)
         .build()?;
@@ -646,13 +676,22 @@ fn execute(study: &Study, argv: &[String]) -> Result<Done, Failure> {
 }
 
 /// Refuses a study whose summaries alone would not fit in memory (a very large scenario with
-/// many policies); the number of runs does not matter.
-fn check_memory(scenario: &Scenario, n_policies: usize) -> Result<(), Failure> {
+/// many policies, or a large `--exact-runs`); beyond the exact limit the number of runs does not
+/// matter.
+fn check_memory(study: &Study) -> Result<(), Failure> {
+    let scenario = &study.loaded.scenario;
+    let n_policies = study.spec.policies.len();
     let n_series = crate::engine::series_names(scenario).len();
-    let needed = crate::aggregate::Aggregate::bound_bytes(scenario, n_policies, n_series);
+    let kept = study.exact_limit().min(study.spec.runs as usize);
+    let needed = crate::aggregate::Aggregate::bound_bytes(scenario, n_policies, n_series, kept);
     if needed > MEMORY_BUDGET {
+        let help = if study.exact_runs.is_some_and(|r| r as usize == kept) {
+            "keep fewer exact runs (`--exact-runs`) or compare fewer policies at a time (`--policies`)"
+        } else {
+            "compare fewer policies at a time (`--policies`)"
+        };
         return Err(Failure::new(format!(
-            "error: summarising {} actors under {n_policies} policies could take about {:.1} GiB of memory; the limit is {:.0} GiB\n  = help: compare fewer policies at a time (`--policies`)",
+            "error: summarising {} actors under {n_policies} policies could take about {:.1} GiB of memory; the limit is {:.0} GiB\n  = help: {help}",
             scenario.actors.len(),
             needed / 1024f64.powi(3),
             MEMORY_BUDGET / 1024f64.powi(3),
@@ -706,6 +745,7 @@ fn write_study(
         .iter()
         .position(|&p| p == study.baseline)
         .unwrap_or(0);
+    let exact_limit = study.exact_limit();
     let result = output::write_folder(
         &study.out,
         study.force,
@@ -719,6 +759,7 @@ fn write_study(
                     &spec.policies,
                     baseline_slot,
                     &series,
+                    exact_limit,
                 ),
             };
             feed(&mut sink)?;
@@ -745,6 +786,7 @@ fn write_study(
                 generator: "ChaCha8 (rand 0.10); run seed = splitmix64(seed ^ splitmix64(run + 0x5EED0FE17E17E)); stream 0 samples ranges, stream t+1 drives turn t".into(),
                 series: series.clone(),
                 quantiles: summaries.quantiles.clone(),
+                exact_runs: exact_limit as u64,
             };
             output::write_summaries(
                 dir,
@@ -859,6 +901,7 @@ fn merge_command(
     out: Option<PathBuf>,
     force: bool,
     no_charts: bool,
+    exact_runs: Option<u32>,
     argv: &[String],
 ) -> Result<(), Failure> {
     let mut read = Vec::new();
@@ -912,11 +955,12 @@ fn merge_command(
         threads: 1,
         force,
         loaded,
+        exact_runs,
     };
     if study.out.exists() && !study.force {
         return Err(output::OutputError::Exists(study.out.clone()).into());
     }
-    check_memory(&study.loaded.scenario, study.spec.policies.len())?;
+    check_memory(&study)?;
     let mut done = None;
     write_study(&study, argv, &mut done, &mut |sink: &mut Sink| {
         for shard in &mut read {
@@ -997,6 +1041,11 @@ fn rerun_command(args: RerunArgs, argv: &[String]) -> Result<(), Failure> {
         .ok_or_else(|| {
             Failure::new("error: `runs` in the manifest is not a valid number of runs")
         })? as u32;
+    // Older manifests have no `exact_runs`; they were written with the default.
+    let exact_runs = manifest
+        .get("exact_runs")
+        .and_then(serde_json::Value::as_u64)
+        .map(|r| r.min(u32::MAX as u64) as u32);
     let policy_ids: Vec<String> = field("policies")?
         .as_array()
         .map(|ids| {
@@ -1058,6 +1107,7 @@ fn rerun_command(args: RerunArgs, argv: &[String]) -> Result<(), Failure> {
         threads: threads_or_all(args.threads),
         out,
         force: args.force,
+        exact_runs,
     };
     execute(&study, argv)?;
     let mut differ = Vec::new();

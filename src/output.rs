@@ -37,6 +37,8 @@ pub struct Manifest {
     pub series: Vec<String>,
     /// How the quantiles were computed: exact, or from a sketch with its error bound.
     pub quantiles: String,
+    /// Runs up to which every value was kept (`--exact-runs`); `entente rerun` uses it.
+    pub exact_runs: u64,
 }
 
 #[derive(Debug, Serialize)]

@@ -32,6 +32,39 @@ fn thread_count_does_not_change_results() {
 }
 
 #[test]
+fn thread_count_does_not_change_sketched_results() {
+    // With 3 exact runs of 40, every percentile comes from the sketch.
+    let one = run_with(&["--threads", "1", "--exact-runs", "3"]);
+    let two = run_with(&["--threads", "2", "--exact-runs", "3"]);
+    assert!(one == two, "1 and 2 threads differ beyond the exact limit");
+    // Means are exact either way; the percentiles are not the exact ones, but within the bound.
+    let exact = run_with(&[]);
+    assert_eq!(
+        one.0, exact.0,
+        "runs.csv does not depend on the exact limit"
+    );
+    assert!(one.1 != exact.1, "the sketch was not used");
+    let rows = |csv: &str| -> Vec<Vec<f64>> {
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').skip(4).map(|v| v.parse().unwrap()).collect())
+            .collect()
+    };
+    let (sketched, exact) = (rows(&one.1), rows(&exact.1));
+    assert_eq!(sketched.len(), exact.len());
+    for (s, e) in sketched.iter().zip(&exact) {
+        assert_eq!(s[0], e[0], "means differ");
+        // A loose check (the exact bound, unit-tested in src/sketch.rs, needs the neighbouring
+        // order statistics, which the CSV does not hold): within 2α of max(|exact|, 1).
+        for (q, (a, b)) in s[1..].iter().zip(&e[1..]).enumerate() {
+            let bound = entente::sketch::RELATIVE_ACCURACY * b.abs().max(1.0) * 2.0
+                + entente::sketch::MIN_MAGNITUDE;
+            assert!((a - b).abs() <= bound, "quantile {q}: {a} vs exact {b}");
+        }
+    }
+}
+
+#[test]
 fn same_seed_repeats_and_other_seed_differs() {
     let first = run_with(&["--seed", "11"]);
     let again = run_with(&["--seed", "11"]);

@@ -5,19 +5,38 @@ use crate::support::{Test, fixture};
 
 #[test]
 fn shards_merge_into_byte_identical_results() {
+    shards_merge_and_are_checked(&[]);
+}
+
+#[test]
+fn shards_merge_into_byte_identical_results_beyond_the_exact_limit() {
+    // Percentiles from the sketch (5 exact runs of 23): the merge folds the same values in the
+    // same order, so the sketched summaries are byte-identical too.
+    shards_merge_and_are_checked(&["--exact-runs", "5"]);
+}
+
+/// Runs a 23-run study whole and in three shards, with `extra` arguments for `run` and `merge`,
+/// and checks the merge.
+fn shards_merge_and_are_checked(extra: &[&str]) {
     let test = Test::new();
     std::fs::copy(fixture("small.toml"), test.dir().join("small.toml")).unwrap();
-    let ran = test
-        .args([
-            "run",
-            "small.toml",
-            "--runs",
-            "23",
-            "--out",
-            "full",
-            "--no-charts",
-        ])
-        .run();
+    let mut args = vec![
+        "run",
+        "small.toml",
+        "--runs",
+        "23",
+        "--out",
+        "full",
+        "--no-charts",
+    ];
+    args.extend_from_slice(extra);
+    let ran = test.args(args).run();
+    let quantiles = ran.read("full/manifest.json");
+    assert_eq!(
+        quantiles.contains("DDSketch"),
+        !extra.is_empty(),
+        "{quantiles}"
+    );
     let dir = ran.dir.path().to_path_buf();
     let entente = |args: &[&str]| {
         let output = assert_cmd::Command::cargo_bin("entente")
@@ -46,7 +65,7 @@ fn shards_merge_into_byte_identical_results() {
         assert_eq!(code, Some(0), "{text}");
     }
     // Any order of folders.
-    let (code, text) = entente(&[
+    let mut args = vec![
         "merge",
         "output/small-shard-2-of-3",
         "output/small-shard-3-of-3",
@@ -54,7 +73,9 @@ fn shards_merge_into_byte_identical_results() {
         "--out",
         "merged",
         "--no-charts",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let (code, text) = entente(&args);
     assert_eq!(code, Some(0), "{text}");
     for file in entente::cli::REPRODUCIBLE_FILES {
         let full = std::fs::read(dir.join("full").join(file)).unwrap();
