@@ -23,19 +23,25 @@
 //!
 //! Each file is written under a temporary name and renamed into place once complete, so a chart
 //! that exists is whole. Known chart files that were not redrawn (their data is gone) are removed.
+//!
+//! [`draw_xy`] draws a general chart of numeric (x, y) series, with linear or log axes, in the same
+//! style, for callers with data of their own (the scaling chart of `docs/performance.md`).
 
 mod data;
 mod draw;
 mod layout;
+mod line;
 
 pub(crate) use data::{Results, Stat};
 pub(crate) use draw::{Chart, prepare_all};
+pub use line::{XyAxis, XyChart, XyPanel, XySeries, XyStyle, draw_xy};
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
@@ -145,8 +151,26 @@ pub(crate) fn register_embedded_font() -> Result<(), ChartError> {
 
 /// Draws one chart as SVG and PNG; each goes to a temporary name first.
 fn write_chart(out: &Path, chart: &Chart) -> Result<Vec<PathBuf>, ChartError> {
-    let png = out.join(format!("{}.png", chart.stem));
-    let svg = out.join(format!("{}.svg", chart.stem));
+    write_svg_png(
+        out,
+        &chart.stem,
+        chart.size,
+        |root| draw::render(chart, root),
+        |root| draw::render(chart, root),
+    )
+}
+
+/// Writes `out/<stem>.svg` and `out/<stem>.png` of `size` pixels, drawn by `svg` and `png` (one
+/// drawing, once per backend); each goes to a temporary name first. Returns the PNG then the SVG.
+fn write_svg_png(
+    out: &Path,
+    stem: &str,
+    size: (u32, u32),
+    svg_drawing: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> layout::Res,
+    png_drawing: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> layout::Res,
+) -> Result<Vec<PathBuf>, ChartError> {
+    let png = out.join(format!("{stem}.png"));
+    let svg = out.join(format!("{stem}.svg"));
     let draw_err = |path: &Path, message: String| ChartError::Draw {
         path: path.to_path_buf(),
         message,
@@ -154,11 +178,11 @@ fn write_chart(out: &Path, chart: &Chart) -> Result<Vec<PathBuf>, ChartError> {
 
     let mut text = String::new();
     {
-        let root = SVGBackend::with_string(&mut text, chart.size).into_drawing_area();
-        draw::render(chart, &root).map_err(|e| draw_err(&svg, e.to_string()))?;
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        svg_drawing(&root).map_err(|e| draw_err(&svg, e.to_string()))?;
         root.present().map_err(|e| draw_err(&svg, e.to_string()))?;
     }
-    let tmp_svg = out.join(format!(".{}.partial.svg", chart.stem));
+    let tmp_svg = out.join(format!(".{stem}.partial.svg"));
     fs::write(&tmp_svg, text.as_bytes()).map_err(|source| ChartError::Write {
         path: svg.clone(),
         source,
@@ -166,10 +190,10 @@ fn write_chart(out: &Path, chart: &Chart) -> Result<Vec<PathBuf>, ChartError> {
     rename(&tmp_svg, &svg)?;
 
     // The image encoder picks the format from the extension, so the temporary name ends in .png.
-    let tmp_png = out.join(format!(".{}.partial.png", chart.stem));
+    let tmp_png = out.join(format!(".{stem}.partial.png"));
     let drawn = (|| -> Result<(), String> {
-        let root = BitMapBackend::new(&tmp_png, chart.size).into_drawing_area();
-        draw::render(chart, &root).map_err(|e| e.to_string())?;
+        let root = BitMapBackend::new(&tmp_png, size).into_drawing_area();
+        png_drawing(&root).map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())
     })();
     if let Err(message) = drawn {

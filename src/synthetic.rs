@@ -5,7 +5,9 @@
 //! 0.8 times a log-normal factor, positions uniform in [-2, 2], goods trade between every pair
 //! from a gravity law `2e-3 * sqrt(Y_i Y_j)` times a log-normal factor (a third of the pairs have
 //! none), proximity uniform in [0.1, 1], one theatre between the two most distant actors, a
-//! defence treaty on each side, and four policies of actor `S000` (wait, engage, mediate, arms).
+//! defence treaty on each side, and four policies of actor `S000`: wait; engage (engage and a
+//! trade deal with a partner); mediate (in the theatre); arms (buy arms from the partner and
+//! sanction it). The partner is side a of the theatre, or side b when side a is `S000`.
 //! The same arguments always give the same text. The numbers are invented: they exercise the
 //! engine, they do not describe the world.
 
@@ -101,10 +103,12 @@ pub fn scenario_text(actors: usize, turns: u32, seed: u64) -> String {
             );
         }
     }
+    // The actor the engage and arms policies deal with, and the one the arms policy sanctions:
+    // side a of the theatre, or side b when `S000` is side a (an actor cannot target itself).
     let partner = if a == 0 { b } else { a };
     let _ = writeln!(
         text,
-        "[[policies]]\nid = \"wait\"\nname = \"Wait\"\nactions = []\n\n[[policies]]\nid = \"engage\"\nname = \"Engage\"\nactions = [{{ kind = \"engage\", targets = [\"S{partner:03}\"], intensity = 0.8 }}, {{ kind = \"trade_deal\", targets = [\"S{partner:03}\"], intensity = 0.5 }}]\n\n[[policies]]\nid = \"mediate\"\nname = \"Mediate\"\nactions = [{{ kind = \"mediate\", theatre = \"t\", intensity = 1.0 }}]\n\n[[policies]]\nid = \"arms\"\nname = \"Arms\"\nactions = [{{ kind = \"arms_purchase\", targets = [\"S{partner:03}\"], intensity = 0.5 }}, {{ kind = \"sanction\", targets = [\"S{a:03}\"], intensity = 0.3 }}]\n"
+        "[[policies]]\nid = \"wait\"\nname = \"Wait\"\nactions = []\n\n[[policies]]\nid = \"engage\"\nname = \"Engage\"\nactions = [{{ kind = \"engage\", targets = [\"S{partner:03}\"], intensity = 0.8 }}, {{ kind = \"trade_deal\", targets = [\"S{partner:03}\"], intensity = 0.5 }}]\n\n[[policies]]\nid = \"mediate\"\nname = \"Mediate\"\nactions = [{{ kind = \"mediate\", theatre = \"t\", intensity = 1.0 }}]\n\n[[policies]]\nid = \"arms\"\nname = \"Arms\"\nactions = [{{ kind = \"arms_purchase\", targets = [\"S{partner:03}\"], intensity = 0.5 }}, {{ kind = \"sanction\", targets = [\"S{partner:03}\"], intensity = 0.3 }}]\n"
     );
     let _ = writeln!(
         text,
@@ -140,5 +144,22 @@ mod tests {
             assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
         }
         assert_ne!(scenario_text(8, 12, 5), scenario_text(8, 12, 6));
+    }
+
+    #[test]
+    fn every_seed_and_size_gives_a_valid_scenario() {
+        let mut invalid = Vec::new();
+        for actors in [3, 4, 8, 40] {
+            for seed in 0..64 {
+                let text = scenario_text(actors, 6, seed);
+                if let Err(e) = crate::scenario::load::load_str(&text) {
+                    invalid.push(format!(
+                        "{actors} actors, seed {seed}:\n{}",
+                        e.render("synthetic")
+                    ));
+                }
+            }
+        }
+        assert!(invalid.is_empty(), "{}", invalid.join("\n"));
     }
 }

@@ -906,14 +906,14 @@ type RowCoord = Cartesian2d<RangedCoordf64, Keyed>;
 /// A linear f64 axis whose ticks are exactly `keys` (plotters' `WithKeyPoints` over f64 lacks a
 /// value formatter, so the mesh cannot be configured on it).
 #[derive(Debug, Clone)]
-struct Keyed {
+pub(super) struct Keyed {
     lo: f64,
     hi: f64,
     keys: Vec<f64>,
 }
 
 impl Keyed {
-    fn new(range: (f64, f64), keys: Vec<f64>) -> Keyed {
+    pub(super) fn new(range: (f64, f64), keys: Vec<f64>) -> Keyed {
         Keyed {
             lo: range.0,
             hi: range.1,
@@ -976,13 +976,17 @@ fn step_decimals(raw: f64) -> usize {
     if !raw.is_finite() || raw <= 0.0 {
         return 2;
     }
+    (-(nice_step(raw).log10() + 1e-9).floor()).max(0.0) as usize
+}
+
+/// The "nice" step (1, 2 or 5 times a power of ten) nearest above `raw` (positive and finite).
+pub(super) fn nice_step(raw: f64) -> f64 {
     let power = 10f64.powf(raw.log10().floor());
-    let nice = [1.0, 2.0, 5.0, 10.0]
+    [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * power)
         .find(|&s| s >= raw * 0.999)
-        .unwrap_or(10.0 * power);
-    (-(nice.log10() + 1e-9).floor()).max(0.0) as usize
+        .unwrap_or(10.0 * power)
 }
 
 /// The widest tick label of a value axis, in pixels.
