@@ -19,7 +19,10 @@ fn main() {
 const RUNS: u32 = 256;
 
 fn korea() -> Scenario {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/korea_pact_2024.toml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/korea_pact_2024.toml"
+    );
     load_file(std::path::Path::new(path)).unwrap().scenario
 }
 

@@ -120,8 +120,9 @@ impl Aggregate {
     }
 
     /// Memory the aggregate may reach however many runs it sees, in bytes, when it keeps the
-    /// values of `kept_runs` runs: those values, then a sketch of about 1,000 buckets per sample
-    /// (the largest sketch is 128 KB; see [`crate::sketch`]).
+    /// values of `kept_runs` runs: those values (8 bytes each), then a sketch of about 1,000
+    /// four-byte buckets per sample (Korea's samples average 820 after 2,000 runs; the largest
+    /// possible sketch is 64 KB; see [`crate::sketch`]).
     pub fn bound_bytes(
         scenario: &Scenario,
         n_slots: usize,
@@ -129,11 +130,23 @@ impl Aggregate {
         kept_runs: usize,
     ) -> f64 {
         let samples = Aggregate::samples(scenario, n_slots, n_series) as f64;
-        samples * (std::mem::size_of::<Sample>() as f64 + 8.0 * (1000.0 + kept_runs as f64))
+        samples * (std::mem::size_of::<Sample>() as f64 + 4000.0 + 8.0 * kept_runs as f64)
     }
 
     pub fn exact_limit(&self) -> usize {
         self.exact_limit
+    }
+
+    /// Bytes the samples hold on the heap, and the largest of them (for benchmarks and docs).
+    pub fn heap_bytes(&self) -> (usize, usize) {
+        let all = self
+            .slots
+            .iter()
+            .flat_map(|s| s.series.iter().chain(&s.positions).chain(&s.affinity));
+        all.fold((0, 0), |(total, largest), sample| {
+            let bytes = sample.heap_bytes();
+            (total + bytes, largest.max(bytes))
+        })
     }
 
     /// Runs added so far.

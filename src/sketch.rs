@@ -26,7 +26,7 @@
 //! `|q̂ − q| <= α · max(|x_(lo)|, |x_(lo+1)|) + MIN_MAGNITUDE`; it is also clamped into the exact
 //! `[min, max]` of the sample. Buckets are counted in a dense array between the lowest and highest
 //! bucket seen; magnitudes are clamped to `MAX_MAGNITUDE`, so a sketch never holds more than
-//! about 8,000 buckets per sign (64 KB), however many values it sees. (The mapping needs about
+//! about 8,000 buckets per sign (32 KB of `u32` counts), however many values it sees. (The mapping needs about
 //! 1.44 times the buckets of the logarithmic one for the same bound, and is several times
 //! cheaper: a study folds every value of every run into its sketches.)
 //!
@@ -129,6 +129,17 @@ impl Sample {
         self.n == 0
     }
 
+    /// Bytes the sample holds on the heap (kept values or sketch buckets).
+    pub fn heap_bytes(&self) -> usize {
+        match &self.store {
+            Store::Exact(values) => 8 * values.capacity(),
+            Store::Sketch(sketch) => {
+                std::mem::size_of::<LogSketch>()
+                    + 4 * (sketch.positive.counts.capacity() + sketch.negative.counts.capacity())
+            }
+        }
+    }
+
     /// Whether the values are still kept (every statistic exact).
     pub fn is_exact(&self) -> bool {
         matches!(self.store, Store::Exact(_))
@@ -213,7 +224,9 @@ pub struct LogSketch {
 #[derive(Debug, Clone, Default)]
 struct Buckets {
     offset: u32,
-    counts: Vec<u64>,
+    /// `u32` halves the memory the fold streams through; a sample gets one value per run, and a
+    /// study has at most [`crate::scenario::load::MAX_RUNS`] runs.
+    counts: Vec<u32>,
 }
 
 impl LogSketch {
@@ -302,14 +315,14 @@ impl Buckets {
         if at >= self.counts.len() {
             self.counts.resize(at + 1, 0);
         }
-        self.counts[at] += 1;
+        self.counts[at] = self.counts[at].saturating_add(1);
     }
 
     fn ascending(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
         self.counts
             .iter()
             .enumerate()
-            .map(|(k, &c)| (self.offset + k as u32, c))
+            .map(|(k, &c)| (self.offset + k as u32, c as u64))
     }
 
     fn descending(&self) -> impl Iterator<Item = (u32, u64)> + '_ {
@@ -317,7 +330,7 @@ impl Buckets {
             .iter()
             .enumerate()
             .rev()
-            .map(|(k, &c)| (self.offset + k as u32, c))
+            .map(|(k, &c)| (self.offset + k as u32, c as u64))
     }
 }
 
