@@ -6,7 +6,7 @@
 //! turn is a contract, written in `docs/model.md` §2 and repeated on [`Simulation::step`].
 
 use crate::params::Param;
-use crate::rng::{self, SimRng};
+use crate::rng;
 use crate::scenario::{
     ActionKind, ActorKind, Condition, Effect, Metric, Outcome, Scenario, TreatyKind,
 };
@@ -66,11 +66,28 @@ pub fn trade_partners(scenario: &Scenario) -> Vec<usize> {
 
 /// Runs a whole trajectory of a sampled scenario under one policy.
 pub fn run(scenario: &Scenario, spec: RunSpec) -> Trajectory {
-    let mut simulation = Simulation::new(scenario, spec);
+    run_in(&mut Workspace::default(), scenario, spec)
+}
+
+/// Working memory that runs can lend one after another: [`run_in`] takes its buffers and gives
+/// them back, so a thread that does many runs allocates them once instead of once per run (on
+/// small scenarios the allocations were a visible share of a run). It holds no result: a run's
+/// trajectory is the same whatever workspace it used.
+#[derive(Default)]
+pub struct Workspace {
+    scratch: Scratch,
+}
+
+/// As [`run`], with the scratch buffers of `workspace`.
+pub fn run_in(workspace: &mut Workspace, scenario: &Scenario, spec: RunSpec) -> Trajectory {
+    let mut simulation =
+        Simulation::new_with(scenario, spec, std::mem::take(&mut workspace.scratch));
     while simulation.turn < scenario.turns {
         simulation.step();
     }
-    simulation.finish()
+    let (trajectory, scratch) = simulation.finish_parts();
+    workspace.scratch = scratch;
+    trajectory
 }
 
 /// A monthly share of a gap turned into a share per turn of `m` months: `1 - (1 - rate)^m`.
@@ -199,13 +216,22 @@ struct Rates {
     deal_months: f64,
 }
 
+/// The parts of the world at turn 0 that later turns read (kept apart from [`World`] so that a
+/// run copies three vectors, not the whole world).
+#[derive(Debug, Clone, Default)]
+struct Start {
+    position: Vec<f64>,
+    affinity: Vec<f64>,
+    trade: Vec<f64>,
+}
+
 /// A run in progress.
 pub struct Simulation<'a> {
     scenario: &'a Scenario,
     spec: RunSpec,
     turn: u32,
     world: World,
-    initial: World,
+    initial: Start,
     partners: Vec<usize>,
     out: Trajectory,
     initial_outcomes: [f64; 5],
@@ -229,6 +255,8 @@ pub struct Simulation<'a> {
     trade_pair_constants: Vec<TradePair>,
     /// Whether an event has ever set a sanction (`World::sanction_event` is all zeros if not).
     sanction_event_set: bool,
+    /// The key of the run's turn generators ([`rng::run_key`]).
+    run_key: [u8; 32],
     /// Scratch buffers reused every turn.
     scratch: Scratch,
 }
@@ -280,6 +308,28 @@ struct Scratch {
     shared_done: Vec<bool>,
     pull: PullScratch,
     pull_gap: Vec<f64>,
+}
+
+impl Scratch {
+    /// Clears what a run keeps across its turns, so that the buffers can serve another run
+    /// (whose world may have another size). Every other buffer is overwritten, or reset from the
+    /// entries it records, before it is read.
+    fn forget_run(&mut self) {
+        self.affinity_delta.clear();
+        for buffer in [
+            &mut self.sanction_action,
+            &mut self.arms,
+            &mut self.deal_action,
+            &mut self.defence_tie,
+        ] {
+            buffer.values.clear();
+            buffer.touched.clear();
+        }
+        self.defence_tie_last.clear();
+        self.deal_pairs.clear();
+        self.secondary_set.clear();
+        self.affinity_t.clear();
+    }
 }
 
 /// Four rows of position-pull weights, and of weights times positions.
@@ -337,6 +387,12 @@ fn transpose(from: &[f64], to: &mut Vec<f64>, n: usize) {
 impl<'a> Simulation<'a> {
     /// Builds the world at turn 0 from a sampled scenario and records turn 0.
     pub fn new(scenario: &'a Scenario, spec: RunSpec) -> Simulation<'a> {
+        Simulation::new_with(scenario, spec, Scratch::default())
+    }
+
+    /// As [`Simulation::new`], with scratch buffers left by an earlier run.
+    fn new_with(scenario: &'a Scenario, spec: RunSpec, mut scratch: Scratch) -> Simulation<'a> {
+        scratch.forget_run();
         let n = scenario.actors.len();
         let relations = &scenario.relations;
         let position: Vec<f64> = scenario.actors.iter().map(|a| a.position.v()).collect();
@@ -395,7 +451,7 @@ impl<'a> Simulation<'a> {
             scenario,
             spec,
             turn: 0,
-            initial: world.clone(),
+            initial: Start::default(),
             world,
             partners,
             out,
@@ -413,7 +469,8 @@ impl<'a> Simulation<'a> {
                 .collect(),
             trade_pair_constants: Vec::new(),
             sanction_event_set: false,
-            scratch: Scratch::default(),
+            run_key: rng::run_key(spec.run_seed),
+            scratch,
         };
         simulation.proximity = (0..n * n)
             .map(|idx| {
@@ -467,7 +524,12 @@ impl<'a> Simulation<'a> {
             simulation.world.crisis[t] = crisis;
             simulation.world.crisis_ever[t] = crisis;
         }
-        simulation.initial = simulation.world.clone();
+        let w = &simulation.world;
+        simulation.initial = Start {
+            position: w.position.clone(),
+            affinity: w.affinity.clone(),
+            trade: w.trade.clone(),
+        };
         let (initial, rates) = (&simulation.initial, &simulation.rates);
         simulation.trade_pair_constants = simulation
             .trade_pairs
@@ -601,40 +663,45 @@ impl<'a> Simulation<'a> {
     }
 
     /// The finished record.
-    pub fn finish(mut self) -> Trajectory {
-        self.out.affinity_start = self.initial.affinity.clone();
-        self.out.affinity_end = self.world.affinity.clone();
-        self.out
+    pub fn finish(self) -> Trajectory {
+        self.finish_parts().0
+    }
+
+    /// The finished record, and the scratch buffers for another run.
+    fn finish_parts(mut self) -> (Trajectory, Scratch) {
+        self.out.affinity_start = self.initial.affinity;
+        self.out.affinity_end = self.world.affinity;
+        (self.out, self.scratch)
     }
 
     #[inline(never)]
     fn draw(&mut self, turn: u32) {
         let scenario = self.scenario;
         let n = self.world.n;
-        let mut rng: SimRng = rng::turn_rng(self.spec.run_seed, turn);
+        let rng = &mut rng::turn_rng_from_key(self.run_key, turn);
         let s = &mut self.scratch;
         s.normals_position.resize(n, 0.0);
-        rng::fill_normals(&mut rng, &mut s.normals_position);
+        rng::fill_normals(rng, &mut s.normals_position);
         s.normals_affinity.resize(n * n, 0.0);
-        rng::fill_normals(&mut rng, &mut s.normals_affinity);
+        rng::fill_normals(rng, &mut s.normals_affinity);
         s.normals_trade.resize(self.trade_pairs.len(), 0.0);
-        rng::fill_normals(&mut rng, &mut s.normals_trade);
+        rng::fill_normals(rng, &mut s.normals_trade);
         s.uniform_incident.clear();
         s.uniform_incident
-            .extend((0..scenario.theatres.len()).map(|_| rng::uniform(&mut rng)));
+            .extend((0..scenario.theatres.len()).map(|_| rng::uniform(rng)));
         s.uniform_random_event.clear();
         s.uniform_random_event
-            .extend((0..scenario.random_events.len()).map(|_| rng::uniform(&mut rng)));
+            .extend((0..scenario.random_events.len()).map(|_| rng::uniform(rng)));
         s.uniform_honour.resize(scenario.treaties.len(), Vec::new());
         for (k, treaty) in scenario.treaties.iter().enumerate() {
             s.uniform_honour[k].clear();
-            s.uniform_honour[k].extend((0..treaty.parties.len()).map(|_| rng::uniform(&mut rng)));
+            s.uniform_honour[k].extend((0..treaty.parties.len()).map(|_| rng::uniform(rng)));
         }
         s.uniform_secondary.clear();
         for actor in &scenario.actors {
             if !actor.doctrine.secondary_sanctions.is_empty() {
                 s.uniform_secondary
-                    .extend((0..n).map(|_| rng::uniform(&mut rng)));
+                    .extend((0..n).map(|_| rng::uniform(rng)));
             }
         }
     }
