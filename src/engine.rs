@@ -306,6 +306,10 @@ struct Scratch {
     /// Row `m`: the threat from m each actor shares, if `shared_done[m]` (update_affinity).
     shared_threat: Vec<f64>,
     shared_done: Vec<bool>,
+    /// `p_j / (p_i + p_j)` for every pair (refresh_threat), and the effective powers `p` it was
+    /// computed from (it is valid whenever the powers are the same, in any run).
+    relative: Vec<f64>,
+    relative_power: Vec<f64>,
     pull: PullScratch,
     pull_gap: Vec<f64>,
 }
@@ -957,6 +961,11 @@ impl<'a> Simulation<'a> {
         let m = scenario.turn_months as f64;
         let hazard = scenario.param(Param::SecondarySanctionHazard);
         let months = scenario.param(Param::SecondarySanctionMonths);
+        // Without arms purchases this turn every exposure is zero and nothing can happen (the
+        // uniforms are drawn whatever happens, in `draw`).
+        if self.scratch.arms.touched.is_empty() {
+            return;
+        }
         let mut block = 0;
         for (enforcer, actor) in scenario.actors.iter().enumerate() {
             let targets = &actor.doctrine.secondary_sanctions;
@@ -972,8 +981,7 @@ impl<'a> Simulation<'a> {
                     .iter()
                     .map(|&seller| self.scratch.arms.values[buyer * n + seller])
                     .fold(0.0, f64::max);
-                let chance = per_turn(hazard * exposure, m);
-                if exposure > 0.0 && u < chance {
+                if exposure > 0.0 && u < per_turn(hazard * exposure, m) {
                     let idx = enforcer * n + buyer;
                     self.world.sanction_secondary[idx] =
                         scenario.param(Param::SecondarySanctionIntensity);
@@ -1249,19 +1257,39 @@ impl<'a> Simulation<'a> {
             }
         }
         let power = &w.effective_power[..n];
+        // The relative power `p_j / (p_i + p_j)` of every pair is a function of effective power
+        // alone, which seldom changes from one turn to the next (capability, defence ties and
+        // treaties in force): the matrix is recomputed only when some actor's power differs, in
+        // its bits, from the powers it was computed from, so most turns do no division here.
+        let (relative, relative_power) =
+            (&mut self.scratch.relative, &mut self.scratch.relative_power);
+        let same_power = relative_power.len() == n
+            && relative_power
+                .iter()
+                .zip(power)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+        if !same_power {
+            relative_power.clear();
+            relative_power.extend_from_slice(power);
+            relative.resize(n * n, 0.0);
+            for (i, row) in relative.chunks_exact_mut(n).enumerate() {
+                let pi = power[i];
+                for (value, &pj) in row.iter_mut().zip(power) {
+                    *value = if pi + pj > 0.0 { pj / (pi + pj) } else { 0.0 };
+                }
+            }
+        }
         for i in 0..n {
-            let pi = power[i];
             let range = i * n..(i + 1) * n;
             let at_row = &affinity_t[range.clone()];
+            let relative = &relative[range.clone()];
             let proximity = &self.proximity[range.clone()];
             let out = &mut w.threat[range.clone()];
             // Branch-free (selects), so that it vectorises; each element's operations are the
             // scalar formula's.
             let threat = |j: usize| {
                 let hostility = (-at_row[j]).max(0.0);
-                let pj = power[j];
-                let relative = if pi + pj > 0.0 { pj / (pi + pj) } else { 0.0 };
-                (hostility, relative * hostility * proximity[j])
+                (hostility, relative[j] * hostility * proximity[j])
             };
             if non_aggression.is_empty() {
                 for j in 0..n {
