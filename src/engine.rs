@@ -375,8 +375,11 @@ impl Touched {
 /// Writes the transpose of the `n` x `n` matrix `from` into `to`, in cache-sized blocks.
 fn transpose(from: &[f64], to: &mut Vec<f64>, n: usize) {
     const BLOCK: usize = 16;
-    to.clear();
+    // Every entry is written below, so only a change of size needs the resize. The loops write
+    // a slice, not the `Vec`: after a store through `&mut Vec` the compiler reloads the vector's
+    // pointer and length (as far as it knows, the store might have changed them).
     to.resize(n * n, 0.0);
+    let (from, to) = (&from[..n * n], &mut to[..n * n]);
     for ib in (0..n).step_by(BLOCK) {
         for jb in (0..n).step_by(BLOCK) {
             for i in ib..(ib + BLOCK).min(n) {
@@ -1385,6 +1388,15 @@ impl<'a> Simulation<'a> {
         // `affinity_t[ij]` is `affinity[ji]` (refresh_threat has just transposed it), read in
         // order; the pairs' constant terms are in `trade_pair_constants`.
         let affinity_t = &s.affinity_t;
+        // Slices rather than the world's vectors, as in `transpose`: a store through
+        // `&mut World` would make every vector's pointer and length be reloaded after it.
+        let (affinity, trade_shock, deal_in_force) =
+            (&w.affinity[..], &w.trade_shock[..], &w.deal_in_force[..]);
+        let (sanction_event, sanction_secondary) =
+            (&w.sanction_event[..], &w.sanction_secondary[..]);
+        let sanction_action = &s.sanction_action.values[..];
+        let (gdp_term, enforcement) = (&self.gdp_term[..], &rates.enforcement[..]);
+        let trade = &mut w.trade[..];
         let noise = rates.trade_noise;
         let half_variance = 0.5 * noise * noise;
         let normals = &s.normals_trade[..self.trade_pairs.len()];
@@ -1393,25 +1405,25 @@ impl<'a> Simulation<'a> {
             let (ij, ji) = (i * n + j, j * n + i);
             let c = &constants[k];
             let affinity_change =
-                0.5 * (w.affinity[ij] + affinity_t[ij] - c.affinity_ij - c.affinity_ji);
+                0.5 * (affinity[ij] + affinity_t[ij] - c.affinity_ij - c.affinity_ji);
             // One exp for the political terms; sanctions and deals in log form.
             let mut log_factor = c.politicisation * affinity_change;
             if sanctions {
-                let sanction_ij = w.sanction_event[ij]
-                    .max(s.sanction_action.values[ij])
-                    .max(w.sanction_secondary[ij])
-                    * rates.enforcement[i];
-                let sanction_ji = w.sanction_event[ji]
-                    .max(s.sanction_action.values[ji])
-                    .max(w.sanction_secondary[ji])
-                    * rates.enforcement[j];
+                let sanction_ij = sanction_event[ij]
+                    .max(sanction_action[ij])
+                    .max(sanction_secondary[ij])
+                    * enforcement[i];
+                let sanction_ji = sanction_event[ji]
+                    .max(sanction_action[ji])
+                    .max(sanction_secondary[ji])
+                    * enforcement[j];
                 let sanction_level = sanction_ij.max(sanction_ji);
                 if sanction_level > 0.0 {
                     log_factor += rates.ln_sanction * sanction_level;
                 }
             }
-            if w.deal_in_force[ij] > 0.0 {
-                log_factor += rates.ln_fta * w.deal_in_force[ij];
+            if deal_in_force[ij] > 0.0 {
+                log_factor += rates.ln_fta * deal_in_force[ij];
             }
             let crisis_term = if in_crisis[i] || in_crisis[j] {
                 1.0 - rates.crisis_disruption
@@ -1419,15 +1431,15 @@ impl<'a> Simulation<'a> {
                 1.0
             };
             let target = c.trade
-                * self.gdp_term[i]
-                * self.gdp_term[j]
+                * gdp_term[i]
+                * gdp_term[j]
                 * log_factor.exp()
-                * w.trade_shock[ij]
+                * trade_shock[ij]
                 * crisis_term;
             let shock = (noise * normals[k] - half_variance).exp();
-            let next = (w.trade[ij] + rates.trade_lambda * (target - w.trade[ij])) * shock;
-            w.trade[ij] = next.max(0.0);
-            w.trade[ji] = w.trade[ij];
+            let next = (trade[ij] + rates.trade_lambda * (target - trade[ij])) * shock;
+            trade[ij] = next.max(0.0);
+            trade[ji] = trade[ij];
         }
         self.scratch.in_crisis = in_crisis;
     }
