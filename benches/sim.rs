@@ -70,6 +70,25 @@ fn korea_one_run(bencher: Bencher) {
         });
 }
 
+/// As `korea_one_run`, with the scratch buffers of the previous run (as the Monte-Carlo does).
+#[divan::bench]
+fn korea_one_run_workspace(bencher: Bencher) {
+    let scenario = korea().sample(&mut rng::sample_rng(1));
+    let mut workspace = engine::Workspace::default();
+    bencher
+        .counter(ItemsCount::new(pair_turns(&scenario)))
+        .bench_local(|| {
+            engine::run_in(
+                &mut workspace,
+                black_box(&scenario),
+                RunSpec {
+                    policy: 1,
+                    run_seed: 1,
+                },
+            )
+        });
+}
+
 /// 100 runs of every Korea policy (sampling included), on 1 and 2 threads.
 #[divan::bench(args = [1, 2], sample_count = 10)]
 fn korea_batch_threads(bencher: Bencher, threads: usize) {

@@ -6,7 +6,7 @@
 //! turn is a contract, written in `docs/model.md` §2 and repeated on [`Simulation::step`].
 
 use crate::params::Param;
-use crate::rng::{self, SimRng};
+use crate::rng;
 use crate::scenario::{
     ActionKind, ActorKind, Condition, Effect, Metric, Outcome, Scenario, TreatyKind,
 };
@@ -66,11 +66,28 @@ pub fn trade_partners(scenario: &Scenario) -> Vec<usize> {
 
 /// Runs a whole trajectory of a sampled scenario under one policy.
 pub fn run(scenario: &Scenario, spec: RunSpec) -> Trajectory {
-    let mut simulation = Simulation::new(scenario, spec);
+    run_in(&mut Workspace::default(), scenario, spec)
+}
+
+/// Working memory that runs can lend one after another: [`run_in`] takes its buffers and gives
+/// them back, so a thread that does many runs allocates them once instead of once per run (on
+/// small scenarios the allocations were a visible share of a run). It holds no result: a run's
+/// trajectory is the same whatever workspace it used.
+#[derive(Default)]
+pub struct Workspace {
+    scratch: Scratch,
+}
+
+/// As [`run`], with the scratch buffers of `workspace`.
+pub fn run_in(workspace: &mut Workspace, scenario: &Scenario, spec: RunSpec) -> Trajectory {
+    let mut simulation =
+        Simulation::new_with(scenario, spec, std::mem::take(&mut workspace.scratch));
     while simulation.turn < scenario.turns {
         simulation.step();
     }
-    simulation.finish()
+    let (trajectory, scratch) = simulation.finish_parts();
+    workspace.scratch = scratch;
+    trajectory
 }
 
 /// A monthly share of a gap turned into a share per turn of `m` months: `1 - (1 - rate)^m`.
@@ -199,13 +216,22 @@ struct Rates {
     deal_months: f64,
 }
 
+/// The parts of the world at turn 0 that later turns read (kept apart from [`World`] so that a
+/// run copies three vectors, not the whole world).
+#[derive(Debug, Clone, Default)]
+struct Start {
+    position: Vec<f64>,
+    affinity: Vec<f64>,
+    trade: Vec<f64>,
+}
+
 /// A run in progress.
 pub struct Simulation<'a> {
     scenario: &'a Scenario,
     spec: RunSpec,
     turn: u32,
     world: World,
-    initial: World,
+    initial: Start,
     partners: Vec<usize>,
     out: Trajectory,
     initial_outcomes: [f64; 5],
@@ -229,6 +255,8 @@ pub struct Simulation<'a> {
     trade_pair_constants: Vec<TradePair>,
     /// Whether an event has ever set a sanction (`World::sanction_event` is all zeros if not).
     sanction_event_set: bool,
+    /// The key of the run's turn generators ([`rng::run_key`]).
+    run_key: [u8; 32],
     /// Scratch buffers reused every turn.
     scratch: Scratch,
 }
@@ -278,8 +306,34 @@ struct Scratch {
     /// Row `m`: the threat from m each actor shares, if `shared_done[m]` (update_affinity).
     shared_threat: Vec<f64>,
     shared_done: Vec<bool>,
+    /// `p_j / (p_i + p_j)` for every pair (refresh_threat), and the effective powers `p` it was
+    /// computed from (it is valid whenever the powers are the same, in any run).
+    relative: Vec<f64>,
+    relative_power: Vec<f64>,
     pull: PullScratch,
     pull_gap: Vec<f64>,
+}
+
+impl Scratch {
+    /// Clears what a run keeps across its turns, so that the buffers can serve another run
+    /// (whose world may have another size). Every other buffer is overwritten, or reset from the
+    /// entries it records, before it is read.
+    fn forget_run(&mut self) {
+        self.affinity_delta.clear();
+        for buffer in [
+            &mut self.sanction_action,
+            &mut self.arms,
+            &mut self.deal_action,
+            &mut self.defence_tie,
+        ] {
+            buffer.values.clear();
+            buffer.touched.clear();
+        }
+        self.defence_tie_last.clear();
+        self.deal_pairs.clear();
+        self.secondary_set.clear();
+        self.affinity_t.clear();
+    }
 }
 
 /// Four rows of position-pull weights, and of weights times positions.
@@ -321,8 +375,11 @@ impl Touched {
 /// Writes the transpose of the `n` x `n` matrix `from` into `to`, in cache-sized blocks.
 fn transpose(from: &[f64], to: &mut Vec<f64>, n: usize) {
     const BLOCK: usize = 16;
-    to.clear();
+    // Every entry is written below, so only a change of size needs the resize. The loops write
+    // a slice, not the `Vec`: after a store through `&mut Vec` the compiler reloads the vector's
+    // pointer and length (as far as it knows, the store might have changed them).
     to.resize(n * n, 0.0);
+    let (from, to) = (&from[..n * n], &mut to[..n * n]);
     for ib in (0..n).step_by(BLOCK) {
         for jb in (0..n).step_by(BLOCK) {
             for i in ib..(ib + BLOCK).min(n) {
@@ -337,6 +394,12 @@ fn transpose(from: &[f64], to: &mut Vec<f64>, n: usize) {
 impl<'a> Simulation<'a> {
     /// Builds the world at turn 0 from a sampled scenario and records turn 0.
     pub fn new(scenario: &'a Scenario, spec: RunSpec) -> Simulation<'a> {
+        Simulation::new_with(scenario, spec, Scratch::default())
+    }
+
+    /// As [`Simulation::new`], with scratch buffers left by an earlier run.
+    fn new_with(scenario: &'a Scenario, spec: RunSpec, mut scratch: Scratch) -> Simulation<'a> {
+        scratch.forget_run();
         let n = scenario.actors.len();
         let relations = &scenario.relations;
         let position: Vec<f64> = scenario.actors.iter().map(|a| a.position.v()).collect();
@@ -395,7 +458,7 @@ impl<'a> Simulation<'a> {
             scenario,
             spec,
             turn: 0,
-            initial: world.clone(),
+            initial: Start::default(),
             world,
             partners,
             out,
@@ -413,7 +476,8 @@ impl<'a> Simulation<'a> {
                 .collect(),
             trade_pair_constants: Vec::new(),
             sanction_event_set: false,
-            scratch: Scratch::default(),
+            run_key: rng::run_key(spec.run_seed),
+            scratch,
         };
         simulation.proximity = (0..n * n)
             .map(|idx| {
@@ -467,7 +531,12 @@ impl<'a> Simulation<'a> {
             simulation.world.crisis[t] = crisis;
             simulation.world.crisis_ever[t] = crisis;
         }
-        simulation.initial = simulation.world.clone();
+        let w = &simulation.world;
+        simulation.initial = Start {
+            position: w.position.clone(),
+            affinity: w.affinity.clone(),
+            trade: w.trade.clone(),
+        };
         let (initial, rates) = (&simulation.initial, &simulation.rates);
         simulation.trade_pair_constants = simulation
             .trade_pairs
@@ -601,40 +670,45 @@ impl<'a> Simulation<'a> {
     }
 
     /// The finished record.
-    pub fn finish(mut self) -> Trajectory {
-        self.out.affinity_start = self.initial.affinity.clone();
-        self.out.affinity_end = self.world.affinity.clone();
-        self.out
+    pub fn finish(self) -> Trajectory {
+        self.finish_parts().0
+    }
+
+    /// The finished record, and the scratch buffers for another run.
+    fn finish_parts(mut self) -> (Trajectory, Scratch) {
+        self.out.affinity_start = self.initial.affinity;
+        self.out.affinity_end = self.world.affinity;
+        (self.out, self.scratch)
     }
 
     #[inline(never)]
     fn draw(&mut self, turn: u32) {
         let scenario = self.scenario;
         let n = self.world.n;
-        let mut rng: SimRng = rng::turn_rng(self.spec.run_seed, turn);
+        let rng = &mut rng::turn_rng_from_key(self.run_key, turn);
         let s = &mut self.scratch;
         s.normals_position.resize(n, 0.0);
-        rng::fill_normals(&mut rng, &mut s.normals_position);
+        rng::fill_normals(rng, &mut s.normals_position);
         s.normals_affinity.resize(n * n, 0.0);
-        rng::fill_normals(&mut rng, &mut s.normals_affinity);
+        rng::fill_normals(rng, &mut s.normals_affinity);
         s.normals_trade.resize(self.trade_pairs.len(), 0.0);
-        rng::fill_normals(&mut rng, &mut s.normals_trade);
+        rng::fill_normals(rng, &mut s.normals_trade);
         s.uniform_incident.clear();
         s.uniform_incident
-            .extend((0..scenario.theatres.len()).map(|_| rng::uniform(&mut rng)));
+            .extend((0..scenario.theatres.len()).map(|_| rng::uniform(rng)));
         s.uniform_random_event.clear();
         s.uniform_random_event
-            .extend((0..scenario.random_events.len()).map(|_| rng::uniform(&mut rng)));
+            .extend((0..scenario.random_events.len()).map(|_| rng::uniform(rng)));
         s.uniform_honour.resize(scenario.treaties.len(), Vec::new());
         for (k, treaty) in scenario.treaties.iter().enumerate() {
             s.uniform_honour[k].clear();
-            s.uniform_honour[k].extend((0..treaty.parties.len()).map(|_| rng::uniform(&mut rng)));
+            s.uniform_honour[k].extend((0..treaty.parties.len()).map(|_| rng::uniform(rng)));
         }
         s.uniform_secondary.clear();
         for actor in &scenario.actors {
             if !actor.doctrine.secondary_sanctions.is_empty() {
                 s.uniform_secondary
-                    .extend((0..n).map(|_| rng::uniform(&mut rng)));
+                    .extend((0..n).map(|_| rng::uniform(rng)));
             }
         }
     }
@@ -890,6 +964,11 @@ impl<'a> Simulation<'a> {
         let m = scenario.turn_months as f64;
         let hazard = scenario.param(Param::SecondarySanctionHazard);
         let months = scenario.param(Param::SecondarySanctionMonths);
+        // Without arms purchases this turn every exposure is zero and nothing can happen (the
+        // uniforms are drawn whatever happens, in `draw`).
+        if self.scratch.arms.touched.is_empty() {
+            return;
+        }
         let mut block = 0;
         for (enforcer, actor) in scenario.actors.iter().enumerate() {
             let targets = &actor.doctrine.secondary_sanctions;
@@ -905,8 +984,7 @@ impl<'a> Simulation<'a> {
                     .iter()
                     .map(|&seller| self.scratch.arms.values[buyer * n + seller])
                     .fold(0.0, f64::max);
-                let chance = per_turn(hazard * exposure, m);
-                if exposure > 0.0 && u < chance {
+                if exposure > 0.0 && u < per_turn(hazard * exposure, m) {
                     let idx = enforcer * n + buyer;
                     self.world.sanction_secondary[idx] =
                         scenario.param(Param::SecondarySanctionIntensity);
@@ -1182,19 +1260,39 @@ impl<'a> Simulation<'a> {
             }
         }
         let power = &w.effective_power[..n];
+        // The relative power `p_j / (p_i + p_j)` of every pair is a function of effective power
+        // alone, which seldom changes from one turn to the next (capability, defence ties and
+        // treaties in force): the matrix is recomputed only when some actor's power differs, in
+        // its bits, from the powers it was computed from, so most turns do no division here.
+        let (relative, relative_power) =
+            (&mut self.scratch.relative, &mut self.scratch.relative_power);
+        let same_power = relative_power.len() == n
+            && relative_power
+                .iter()
+                .zip(power)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+        if !same_power {
+            relative_power.clear();
+            relative_power.extend_from_slice(power);
+            relative.resize(n * n, 0.0);
+            for (i, row) in relative.chunks_exact_mut(n).enumerate() {
+                let pi = power[i];
+                for (value, &pj) in row.iter_mut().zip(power) {
+                    *value = if pi + pj > 0.0 { pj / (pi + pj) } else { 0.0 };
+                }
+            }
+        }
         for i in 0..n {
-            let pi = power[i];
             let range = i * n..(i + 1) * n;
             let at_row = &affinity_t[range.clone()];
+            let relative = &relative[range.clone()];
             let proximity = &self.proximity[range.clone()];
             let out = &mut w.threat[range.clone()];
             // Branch-free (selects), so that it vectorises; each element's operations are the
             // scalar formula's.
             let threat = |j: usize| {
                 let hostility = (-at_row[j]).max(0.0);
-                let pj = power[j];
-                let relative = if pi + pj > 0.0 { pj / (pi + pj) } else { 0.0 };
-                (hostility, relative * hostility * proximity[j])
+                (hostility, relative[j] * hostility * proximity[j])
             };
             if non_aggression.is_empty() {
                 for j in 0..n {
@@ -1290,6 +1388,15 @@ impl<'a> Simulation<'a> {
         // `affinity_t[ij]` is `affinity[ji]` (refresh_threat has just transposed it), read in
         // order; the pairs' constant terms are in `trade_pair_constants`.
         let affinity_t = &s.affinity_t;
+        // Slices rather than the world's vectors, as in `transpose`: a store through
+        // `&mut World` would make every vector's pointer and length be reloaded after it.
+        let (affinity, trade_shock, deal_in_force) =
+            (&w.affinity[..], &w.trade_shock[..], &w.deal_in_force[..]);
+        let (sanction_event, sanction_secondary) =
+            (&w.sanction_event[..], &w.sanction_secondary[..]);
+        let sanction_action = &s.sanction_action.values[..];
+        let (gdp_term, enforcement) = (&self.gdp_term[..], &rates.enforcement[..]);
+        let trade = &mut w.trade[..];
         let noise = rates.trade_noise;
         let half_variance = 0.5 * noise * noise;
         let normals = &s.normals_trade[..self.trade_pairs.len()];
@@ -1298,25 +1405,25 @@ impl<'a> Simulation<'a> {
             let (ij, ji) = (i * n + j, j * n + i);
             let c = &constants[k];
             let affinity_change =
-                0.5 * (w.affinity[ij] + affinity_t[ij] - c.affinity_ij - c.affinity_ji);
+                0.5 * (affinity[ij] + affinity_t[ij] - c.affinity_ij - c.affinity_ji);
             // One exp for the political terms; sanctions and deals in log form.
             let mut log_factor = c.politicisation * affinity_change;
             if sanctions {
-                let sanction_ij = w.sanction_event[ij]
-                    .max(s.sanction_action.values[ij])
-                    .max(w.sanction_secondary[ij])
-                    * rates.enforcement[i];
-                let sanction_ji = w.sanction_event[ji]
-                    .max(s.sanction_action.values[ji])
-                    .max(w.sanction_secondary[ji])
-                    * rates.enforcement[j];
+                let sanction_ij = sanction_event[ij]
+                    .max(sanction_action[ij])
+                    .max(sanction_secondary[ij])
+                    * enforcement[i];
+                let sanction_ji = sanction_event[ji]
+                    .max(sanction_action[ji])
+                    .max(sanction_secondary[ji])
+                    * enforcement[j];
                 let sanction_level = sanction_ij.max(sanction_ji);
                 if sanction_level > 0.0 {
                     log_factor += rates.ln_sanction * sanction_level;
                 }
             }
-            if w.deal_in_force[ij] > 0.0 {
-                log_factor += rates.ln_fta * w.deal_in_force[ij];
+            if deal_in_force[ij] > 0.0 {
+                log_factor += rates.ln_fta * deal_in_force[ij];
             }
             let crisis_term = if in_crisis[i] || in_crisis[j] {
                 1.0 - rates.crisis_disruption
@@ -1324,15 +1431,15 @@ impl<'a> Simulation<'a> {
                 1.0
             };
             let target = c.trade
-                * self.gdp_term[i]
-                * self.gdp_term[j]
+                * gdp_term[i]
+                * gdp_term[j]
                 * log_factor.exp()
-                * w.trade_shock[ij]
+                * trade_shock[ij]
                 * crisis_term;
             let shock = (noise * normals[k] - half_variance).exp();
-            let next = (w.trade[ij] + rates.trade_lambda * (target - w.trade[ij])) * shock;
-            w.trade[ij] = next.max(0.0);
-            w.trade[ji] = w.trade[ij];
+            let next = (trade[ij] + rates.trade_lambda * (target - trade[ij])) * shock;
+            trade[ij] = next.max(0.0);
+            trade[ji] = trade[ij];
         }
         self.scratch.in_crisis = in_crisis;
     }

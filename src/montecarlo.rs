@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::engine::{self, RunSpec, Trajectory};
+use crate::engine::{self, RunSpec, Trajectory, Workspace};
 use crate::rng;
 use crate::scenario::Scenario;
 
@@ -44,11 +44,11 @@ impl Batch {
             .collect();
         let per_run: Vec<Vec<Trajectory>> = new_seeds
             .par_iter()
-            .map(|&run_seed| {
+            .map_init(Workspace::default, |workspace, &run_seed| {
                 if cancel.load(Ordering::Relaxed) {
                     return Vec::new();
                 }
-                run_policies(scenario, &self.spec.policies, run_seed)
+                run_policies(workspace, scenario, &self.spec.policies, run_seed)
             })
             .collect();
         if cancel.load(Ordering::Relaxed) {
@@ -178,11 +178,13 @@ fn simulate(
 ) -> Option<Vec<Vec<Trajectory>>> {
     let out: Vec<Vec<Trajectory>> = (runs.start..runs.end)
         .into_par_iter()
-        .map(|r| {
+        // One workspace per piece of work rayon hands a thread, lent to run after run.
+        .map_init(Workspace::default, |workspace, r| {
             if cancel.load(Ordering::Relaxed) {
                 return Vec::new();
             }
-            let out = run_policies(scenario, &spec.policies, rng::run_seed(spec.seed, r as u64));
+            let run_seed = rng::run_seed(spec.seed, r as u64);
+            let out = run_policies(workspace, scenario, &spec.policies, run_seed);
             progress(spec.policies.len() as u64);
             out
         })
@@ -191,10 +193,15 @@ fn simulate(
 }
 
 /// One run of every policy: the ranges are sampled once and every policy uses that sample.
-fn run_policies(scenario: &Scenario, policies: &[usize], run_seed: u64) -> Vec<Trajectory> {
+fn run_policies(
+    workspace: &mut Workspace,
+    scenario: &Scenario,
+    policies: &[usize],
+    run_seed: u64,
+) -> Vec<Trajectory> {
     let sampled = scenario.sample(&mut rng::sample_rng(run_seed));
     policies
         .iter()
-        .map(|&policy| engine::run(&sampled, RunSpec { policy, run_seed }))
+        .map(|&policy| engine::run_in(workspace, &sampled, RunSpec { policy, run_seed }))
         .collect()
 }

@@ -30,6 +30,20 @@ pub fn turn_rng(run_seed: u64, turn: u32) -> SimRng {
     rng
 }
 
+/// The 32-byte key of a run's generators: what [`turn_rng`] expands `run_seed` into (rand's
+/// `seed_from_u64`), computed once per run so that each turn only sets the key and its stream.
+pub fn run_key(run_seed: u64) -> [u8; 32] {
+    SimRng::seed_from_u64(run_seed).get_seed()
+}
+
+/// The generator of turn `turn` of a run whose key is `key` ([`run_key`]): the same generator as
+/// [`turn_rng`]`(run_seed, turn)`, without expanding the seed again.
+pub fn turn_rng_from_key(key: [u8; 32], turn: u32) -> SimRng {
+    let mut rng = SimRng::from_seed(key);
+    rng.set_stream(turn as u64 + 1);
+    rng
+}
+
 /// A uniform draw in [0, 1) with 53 random bits.
 pub fn uniform(rng: &mut SimRng) -> f64 {
     (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
@@ -427,6 +441,17 @@ mod tests {
                 assert_eq!(value.to_bits(), expected.to_bits(), "draw {k}");
             }
             assert_eq!(ours.next_u64(), theirs.next_u64());
+        }
+    }
+
+    #[test]
+    fn turn_rng_from_key_is_turn_rng() {
+        for (seed, turn) in [(0, 0), (5, 7), (u64::MAX, 47)] {
+            let mut ours = turn_rng_from_key(run_key(seed), turn);
+            let mut theirs = turn_rng(seed, turn);
+            for _ in 0..100 {
+                assert_eq!(ours.next_u64(), theirs.next_u64());
+            }
         }
     }
 
