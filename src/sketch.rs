@@ -55,13 +55,10 @@ const STEP: u64 =
 #[derive(Debug, Clone)]
 pub struct Sample {
     exact_limit: usize,
-    n: u64,
-    sum: f64,
-    shift: f64,
-    shifted_sum: f64,
-    shifted_squares: f64,
-    min: f64,
-    max: f64,
+    /// Running sums, kept only once the sample is a sketch (while the values are kept, every
+    /// statistic comes from them; at the switch the kept values are replayed, in order, so the
+    /// sums are the same as if they had run from the first value).
+    moments: Moments,
     store: Store,
 }
 
@@ -71,11 +68,21 @@ enum Store {
     Sketch(Box<LogSketch>),
 }
 
-impl Sample {
-    /// An empty sample that keeps its values while it has at most `exact_limit` of them.
-    pub fn new(exact_limit: usize) -> Sample {
-        Sample {
-            exact_limit,
+/// Count, sum, shifted sums and extremes of the values, in the order they came.
+#[derive(Debug, Clone)]
+struct Moments {
+    n: u64,
+    sum: f64,
+    shift: f64,
+    shifted_sum: f64,
+    shifted_squares: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Moments {
+    fn new() -> Moments {
+        Moments {
             n: 0,
             sum: -0.0,
             shift: 0.0,
@@ -83,12 +90,11 @@ impl Sample {
             shifted_squares: 0.0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
-            store: Store::Exact(Vec::new()),
         }
     }
 
-    /// Adds one value.
-    pub fn push(&mut self, x: f64) {
+    #[inline]
+    fn add(&mut self, x: f64) {
         if self.n == 0 {
             self.shift = x;
         }
@@ -99,7 +105,27 @@ impl Sample {
         self.shifted_squares += d * d;
         self.min = self.min.min(x);
         self.max = self.max.max(x);
+    }
+}
+
+impl Sample {
+    /// An empty sample that keeps its values while it has at most `exact_limit` of them.
+    pub fn new(exact_limit: usize) -> Sample {
+        Sample {
+            exact_limit,
+            moments: Moments::new(),
+            store: Store::Exact(Vec::new()),
+        }
+    }
+
+    /// Adds one value.
+    #[inline]
+    pub fn push(&mut self, x: f64) {
         match &mut self.store {
+            Store::Sketch(sketch) => {
+                self.moments.add(x);
+                sketch.add(x);
+            }
             Store::Exact(values) if values.len() < self.exact_limit => {
                 if values.len() == values.capacity() {
                     // Grow by doubling, but never past the limit: the kept values stay within
@@ -109,24 +135,32 @@ impl Sample {
                 }
                 values.push(x)
             }
-            Store::Exact(values) => {
-                let mut sketch = Box::new(LogSketch::new());
-                for &v in values.iter() {
-                    sketch.add(v);
-                }
-                sketch.add(x);
-                self.store = Store::Sketch(sketch);
-            }
-            Store::Sketch(sketch) => sketch.add(x),
+            Store::Exact(_) => self.switch(x),
         }
     }
 
+    /// Moves the kept values, then `x`, into a sketch and the running sums.
+    #[cold]
+    fn switch(&mut self, x: f64) {
+        let mut sketch = Box::new(LogSketch::new());
+        if let Store::Exact(values) = &self.store {
+            for &v in values.iter().chain([x].iter()) {
+                self.moments.add(v);
+                sketch.add(v);
+            }
+        }
+        self.store = Store::Sketch(sketch);
+    }
+
     pub fn len(&self) -> usize {
-        self.n as usize
+        match &self.store {
+            Store::Exact(values) => values.len(),
+            Store::Sketch(_) => self.moments.n as usize,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.n == 0
+        self.len() == 0
     }
 
     /// Bytes the sample holds on the heap (kept values or sketch buckets).
@@ -149,7 +183,7 @@ impl Sample {
     pub fn mean(&self) -> f64 {
         match &self.store {
             Store::Exact(values) => stats::mean(values),
-            Store::Sketch(_) => self.sum / self.n as f64,
+            Store::Sketch(_) => self.moments.sum / self.moments.n as f64,
         }
     }
 
@@ -158,8 +192,9 @@ impl Sample {
         match &self.store {
             Store::Exact(values) => stats::sd(values),
             Store::Sketch(_) => {
-                let n = self.n as f64;
-                let ss = self.shifted_squares - self.shifted_sum * self.shifted_sum / n;
+                let m = &self.moments;
+                let n = m.n as f64;
+                let ss = m.shifted_squares - m.shifted_sum * m.shifted_sum / n;
                 (ss.max(0.0) / (n - 1.0)).sqrt()
             }
         }
@@ -194,7 +229,7 @@ impl Sample {
     }
 
     fn sketch_quantile(&self, sketch: &LogSketch, q: f64) -> f64 {
-        let n = self.n;
+        let Moments { n, min, max, .. } = self.moments;
         if n == 0 {
             return 0.0;
         }
@@ -202,9 +237,9 @@ impl Sample {
         let lo = h.floor() as u64;
         let hi = (lo + 1).min(n - 1);
         let at = |k: u64| match k {
-            0 => self.min,
-            k if k == n - 1 => self.max,
-            k => sketch.order_statistic(k).clamp(self.min, self.max),
+            0 => min,
+            k if k == n - 1 => max,
+            k => sketch.order_statistic(k).clamp(min, max),
         };
         let (a, b) = (at(lo), at(hi));
         a + (h - lo as f64) * (b - a)
@@ -240,6 +275,7 @@ impl LogSketch {
     }
 
     /// Counts one value.
+    #[inline]
     pub fn add(&mut self, x: f64) {
         if x.is_nan() {
             self.nan += 1;
@@ -298,7 +334,21 @@ fn representative(index: u32) -> f64 {
 }
 
 impl Buckets {
+    /// Counts one value of bucket `index`: the common case (a bucket already in range) inline,
+    /// growth out of line.
+    #[inline]
     fn add(&mut self, index: u32) {
+        match self
+            .counts
+            .get_mut(index.wrapping_sub(self.offset) as usize)
+        {
+            Some(count) => *count = count.saturating_add(1),
+            None => self.grow_and_add(index),
+        }
+    }
+
+    #[cold]
+    fn grow_and_add(&mut self, index: u32) {
         if self.counts.is_empty() {
             self.offset = index;
             self.counts.push(1);
