@@ -686,9 +686,9 @@ fn check_memory(study: &Study) -> Result<(), Failure> {
     let needed = crate::aggregate::Aggregate::bound_bytes(scenario, n_policies, n_series, kept);
     if needed > MEMORY_BUDGET {
         let help = if study.exact_runs.is_some_and(|r| r as usize == kept) {
-            "keep fewer exact runs (`--exact-runs`) or compare fewer policies at a time (`--policies`)"
+            "keep fewer exact runs (`--exact-runs`) or run fewer policies at a time (`--policy NAME`, repeatable)"
         } else {
-            "compare fewer policies at a time (`--policies`)"
+            "run fewer policies at a time (`--policy NAME`, repeatable)"
         };
         return Err(Failure::new(format!(
             "error: summarising {} actors under {n_policies} policies could take about {:.1} GiB of memory; the limit is {:.0} GiB\n  = help: {help}",

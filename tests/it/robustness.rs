@@ -76,6 +76,31 @@ fn absurd_runs_in_the_file_and_on_the_command_line() {
 }
 
 #[test]
+fn exact_runs_beyond_memory_are_refused_before_running() {
+    let korea = crate::support::root().join("scenarios/korea_pact_2024.toml");
+    let ran = Test::new()
+        .args([
+            "run",
+            korea.to_str().unwrap(),
+            "--runs",
+            "1000000",
+            "--exact-runs",
+            "1000000",
+            "--out",
+            "res",
+        ])
+        .status(1)
+        .run();
+    let stderr = ran.stderr();
+    assert!(
+        stderr.contains("GiB of memory; the limit is 8 GiB")
+            && stderr.contains("keep fewer exact runs (`--exact-runs`)"),
+        "{stderr}"
+    );
+    assert!(!ran.path("res").exists());
+}
+
+#[test]
 fn too_many_actors() {
     let mut text = String::from(
         "[simulation]\nname = \"big\"\nstart = 2024-01-01\nturns = 2\nfocal = \"A0\"\n",
