@@ -77,7 +77,7 @@ fn absurd_runs_in_the_file_and_on_the_command_line() {
 
 #[test]
 fn exact_runs_beyond_memory_are_refused_before_running() {
-    let korea = crate::support::root().join("scenarios/korea_pact_2024.toml");
+    let korea = root().join("scenarios/korea_pact_2024.toml");
     let ran = Test::new()
         .args([
             "run",
