@@ -380,6 +380,24 @@ fn transpose(from: &[f64], to: &mut Vec<f64>, n: usize) {
     // pointer and length (as far as it knows, the store might have changed them).
     to.resize(n * n, 0.0);
     let (from, to) = (&from[..n * n], &mut to[..n * n]);
+    if n <= BLOCK {
+        // One block: no blocking. Two rows at a time, so that each entry pair `(i, j), (i + 1, j)`
+        // lands side by side in row j of `to` (one strided store of two values, not two).
+        let mut i = 0;
+        while i + 2 <= n {
+            let (upper, lower) = from[i * n..(i + 2) * n].split_at(n);
+            for (j, (&a, &b)) in upper.iter().zip(lower).enumerate() {
+                to[j * n + i..j * n + i + 2].copy_from_slice(&[a, b]);
+            }
+            i += 2;
+        }
+        if i < n {
+            for (j, &a) in from[i * n..(i + 1) * n].iter().enumerate() {
+                to[j * n + i] = a;
+            }
+        }
+        return;
+    }
     for ib in (0..n).step_by(BLOCK) {
         for jb in (0..n).step_by(BLOCK) {
             for i in ib..(ib + BLOCK).min(n) {
