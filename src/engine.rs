@@ -1138,11 +1138,17 @@ impl<'a> Simulation<'a> {
             let first = usize::from(i == 0);
             if first < n {
                 (main, main_value) = (first, row[first]);
-                for j in (first + 1..i).chain(i + 1..n) {
-                    let better = row[j] > main_value;
-                    main = if better { j } else { main };
-                    main_value = if better { row[j] } else { main_value };
-                }
+                // Two plain loops rather than `(first + 1..i).chain(i + 1..n)`: a chained range
+                // compiles to a loop that tests which half it is in at every step.
+                let mut search = |from: usize, to: usize| {
+                    for (j, &value) in row.iter().enumerate().take(to).skip(from) {
+                        let better = value > main_value;
+                        main = if better { j } else { main };
+                        main_value = if better { value } else { main_value };
+                    }
+                };
+                search(first + 1, i);
+                search(i + 1, n);
             }
             let main_threat = if scale[i] > 0.0 {
                 main_value / scale[i]
@@ -1160,12 +1166,15 @@ impl<'a> Simulation<'a> {
                     // only: computed once per turn for each actor that is someone's main threat.
                     let shared = &mut shared_threat[main * n..(main + 1) * n];
                     if !shared_done[main] {
+                        // Gather the column first, then divide branch-free (a select after
+                        // the division, whose result is discarded where scale is not positive)
+                        // over equal-length slices, so that the divisions vectorise.
                         for (j, value) in shared.iter_mut().enumerate() {
-                            *value = if scale[j] > 0.0 {
-                                w.threat[j * n + main] / scale[j]
-                            } else {
-                                0.0
-                            };
+                            *value = w.threat[j * n + main];
+                        }
+                        for (value, &s) in shared.iter_mut().zip(&scale[..n]) {
+                            let quotient = *value / s;
+                            *value = if s > 0.0 { quotient } else { 0.0 };
                         }
                         shared_done[main] = true;
                     }
