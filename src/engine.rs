@@ -380,6 +380,24 @@ fn transpose(from: &[f64], to: &mut Vec<f64>, n: usize) {
     // pointer and length (as far as it knows, the store might have changed them).
     to.resize(n * n, 0.0);
     let (from, to) = (&from[..n * n], &mut to[..n * n]);
+    if n <= BLOCK {
+        // One block: no blocking. Two rows at a time, so that each entry pair `(i, j), (i + 1, j)`
+        // lands side by side in row j of `to` (one strided store of two values, not two).
+        let mut i = 0;
+        while i + 2 <= n {
+            let (upper, lower) = from[i * n..(i + 2) * n].split_at(n);
+            for (j, (&a, &b)) in upper.iter().zip(lower).enumerate() {
+                to[j * n + i..j * n + i + 2].copy_from_slice(&[a, b]);
+            }
+            i += 2;
+        }
+        if i < n {
+            for (j, &a) in from[i * n..(i + 1) * n].iter().enumerate() {
+                to[j * n + i] = a;
+            }
+        }
+        return;
+    }
     for ib in (0..n).step_by(BLOCK) {
         for jb in (0..n).step_by(BLOCK) {
             for i in ib..(ib + BLOCK).min(n) {
@@ -1120,11 +1138,17 @@ impl<'a> Simulation<'a> {
             let first = usize::from(i == 0);
             if first < n {
                 (main, main_value) = (first, row[first]);
-                for j in (first + 1..i).chain(i + 1..n) {
-                    let better = row[j] > main_value;
-                    main = if better { j } else { main };
-                    main_value = if better { row[j] } else { main_value };
-                }
+                // Two plain loops rather than `(first + 1..i).chain(i + 1..n)`: a chained range
+                // compiles to a loop that tests which half it is in at every step.
+                let mut search = |from: usize, to: usize| {
+                    for (j, &value) in row.iter().enumerate().take(to).skip(from) {
+                        let better = value > main_value;
+                        main = if better { j } else { main };
+                        main_value = if better { value } else { main_value };
+                    }
+                };
+                search(first + 1, i);
+                search(i + 1, n);
             }
             let main_threat = if scale[i] > 0.0 {
                 main_value / scale[i]
@@ -1142,12 +1166,15 @@ impl<'a> Simulation<'a> {
                     // only: computed once per turn for each actor that is someone's main threat.
                     let shared = &mut shared_threat[main * n..(main + 1) * n];
                     if !shared_done[main] {
+                        // Gather the column first, then divide branch-free (a select after
+                        // the division, whose result is discarded where scale is not positive)
+                        // over equal-length slices, so that the divisions vectorise.
                         for (j, value) in shared.iter_mut().enumerate() {
-                            *value = if scale[j] > 0.0 {
-                                w.threat[j * n + main] / scale[j]
-                            } else {
-                                0.0
-                            };
+                            *value = w.threat[j * n + main];
+                        }
+                        for (value, &s) in shared.iter_mut().zip(&scale[..n]) {
+                            let quotient = *value / s;
+                            *value = if s > 0.0 { quotient } else { 0.0 };
                         }
                         shared_done[main] = true;
                     }
