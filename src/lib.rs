@@ -12,10 +12,12 @@
 //!   ▼
 //! scenario::load ──▶ Scenario            every problem reported at once, file:line:col
 //!   ▼
-//! montecarlo::run_batch: for each run r (parallel): sample ranges, then for each policy:
-//!   engine::run(sampled, policy, run seed) ──▶ Trajectory (outcomes per turn)
+//! montecarlo::stream: chunks of runs (parallel); for each run r: sample ranges, then for each
+//!   policy: engine::run(sampled, policy, run seed) ──▶ Trajectory (outcomes per turn)
 //!   ▼
-//! summary ──▶ output (manifest.json, summary.json, timeseries.csv, runs.csv) and cli's table
+//! aggregate::Aggregate: every run folded in run order (memory flat in the number of runs)
+//!   ▼
+//! output (manifest.json, summary.json, timeseries.csv, runs.csv, ...), compare, chart, report
 //! ```
 //!
 //! A complete example, from text to a ranked summary:
@@ -69,6 +71,22 @@
 //! let ranked = summary::final_summaries(&batch);
 //! // Engaging Beta raises Beta's regard for Alpha, so it ranks first on standing.
 //! assert_eq!(ranked[1].rank, 1);
+//!
+//! // A batch keeps every trajectory. For many runs, stream chunks of runs into an `Aggregate`
+//! // instead: the same summaries, in memory that does not grow with the number of runs.
+//! use entente::{aggregate::Aggregate, engine};
+//! use std::sync::atomic::AtomicBool;
+//! let series = engine::series_names(&loaded.scenario);
+//! let mut aggregate = Aggregate::new(&loaded.scenario, &spec.policies, 0, &series, 1_000);
+//! let never = AtomicBool::new(false);
+//! let finished = montecarlo::stream(&loaded.scenario, &spec, 0..spec.runs, 8, &|_| {}, &never,
+//!     |_first, runs| -> Result<(), ()> {
+//!         aggregate.push(&runs);
+//!         Ok(())
+//!     });
+//! assert_eq!(finished, Ok(true));
+//! let summaries = aggregate.finish();
+//! assert_eq!(summaries.finals[1].rank, ranked[1].rank);
 //! ```
 
 pub mod aggregate;
