@@ -475,6 +475,32 @@ mod tests {
     }
 
     #[test]
+    fn the_switch_gives_the_same_sketch_as_sketching_from_the_start() {
+        // The running sums start at the switch by replaying the kept values in order, so a
+        // sample that switched after 100 values equals one that was a sketch from the first.
+        let values = lcg_values(500, 0.29, 3.0, 1.5);
+        let (mut late, mut early) = (Sample::new(100), Sample::new(0));
+        for &v in &values {
+            late.push(v);
+            early.push(v);
+        }
+        assert!(!late.is_exact() && !early.is_exact());
+        assert_eq!(late.len(), 500);
+        let (a, b) = (late.summary(), early.summary());
+        for (x, y) in [
+            (a.mean, b.mean),
+            (a.sd, b.sd),
+            (a.p05, b.p05),
+            (a.p50, b.p50),
+            (a.p95, b.p95),
+        ] {
+            assert_eq!(x.to_bits(), y.to_bits());
+        }
+        // And the mean is the same sum, in the same order, as the exact mean.
+        assert_eq!(a.mean.to_bits(), stats::mean(&values).to_bits());
+    }
+
+    #[test]
     fn the_sketch_depends_only_on_the_multiset() {
         let values = lcg_values(5000, 0.11, 4.0, -0.5);
         let mut forward = LogSketch::new();
