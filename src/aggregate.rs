@@ -8,7 +8,8 @@
 //! order, so results are identical however the runs were computed (threads, chunks, shards).
 //!
 //! Every sample keeps its values, and every statistic is exact, while the study has at most
-//! [`Aggregate::exact_limit`] runs: the number that fits [`EXACT_BUDGET`] bytes of kept values.
+//! its exact limit of runs (`--exact-runs`; by default [`Aggregate::exact_limit_for`], the number
+//! that fits [`EXACT_BUDGET`] bytes of kept values).
 //! Beyond it the samples switch to the DDSketch of [`crate::sketch`] (quantiles within 0.5%
 //! relative error; means and SDs stay exact up to rounding), and memory stays flat.
 
@@ -131,27 +132,6 @@ impl Aggregate {
     ) -> f64 {
         let samples = Aggregate::samples(scenario, n_slots, n_series) as f64;
         samples * (std::mem::size_of::<Sample>() as f64 + 4000.0 + 8.0 * kept_runs as f64)
-    }
-
-    pub fn exact_limit(&self) -> usize {
-        self.exact_limit
-    }
-
-    /// Bytes the samples hold on the heap, and the largest of them (for benchmarks and docs).
-    pub fn heap_bytes(&self) -> (usize, usize) {
-        let all = self
-            .slots
-            .iter()
-            .flat_map(|s| s.series.iter().chain(&s.positions).chain(&s.affinity));
-        all.fold((0, 0), |(total, largest), sample| {
-            let bytes = sample.heap_bytes();
-            (total + bytes, largest.max(bytes))
-        })
-    }
-
-    /// Runs added so far.
-    pub fn runs(&self) -> usize {
-        self.runs
     }
 
     /// Adds consecutive runs: `runs[k][slot]` is the trajectory of slot `slot` in the `k`-th of

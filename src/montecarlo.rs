@@ -32,38 +32,6 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Adds runs `self.spec.runs .. runs` (same seeds as a batch of `runs` from the start), so a
-    /// batch can grow without recomputing its runs. Returns `false` if cancelled (the batch is
-    /// then unchanged).
-    pub fn extend_to(&mut self, scenario: &Scenario, runs: u32, cancel: &AtomicBool) -> bool {
-        if runs <= self.spec.runs {
-            return true;
-        }
-        let new_seeds: Vec<u64> = (self.spec.runs as u64..runs as u64)
-            .map(|r| rng::run_seed(self.spec.seed, r))
-            .collect();
-        let per_run: Vec<Vec<Trajectory>> = new_seeds
-            .par_iter()
-            .map_init(Workspace::default, |workspace, &run_seed| {
-                if cancel.load(Ordering::Relaxed) {
-                    return Vec::new();
-                }
-                run_policies(workspace, scenario, &self.spec.policies, run_seed)
-            })
-            .collect();
-        if cancel.load(Ordering::Relaxed) {
-            return false;
-        }
-        for run in per_run {
-            for (slot, trajectory) in run.into_iter().enumerate() {
-                self.trajectories[slot].push(trajectory);
-            }
-        }
-        self.run_seeds.extend(new_seeds);
-        self.spec.runs = runs;
-        true
-    }
-
     /// Number of recorded turns (the scenario's turns plus turn 0).
     pub fn n_points(&self) -> usize {
         self.trajectories

@@ -163,17 +163,6 @@ impl Sample {
         self.len() == 0
     }
 
-    /// Bytes the sample holds on the heap (kept values or sketch buckets).
-    pub fn heap_bytes(&self) -> usize {
-        match &self.store {
-            Store::Exact(values) => 8 * values.capacity(),
-            Store::Sketch(sketch) => {
-                std::mem::size_of::<LogSketch>()
-                    + 4 * (sketch.positive.counts.capacity() + sketch.negative.counts.capacity())
-            }
-        }
-    }
-
     /// Whether the values are still kept (every statistic exact).
     pub fn is_exact(&self) -> bool {
         matches!(self.store, Store::Exact(_))

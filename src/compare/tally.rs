@@ -108,11 +108,6 @@ impl Tally {
         n_slots * (2 * n_series + 2 + 5) + n_slots * n_slots.saturating_sub(1) / 2
     }
 
-    /// Runs added so far.
-    pub fn runs(&self) -> usize {
-        self.runs
-    }
-
     /// Adds the next run: `run[slot]` is that slot's trajectory (missing values read as NaN).
     pub fn push(&mut self, run: &[&Trajectory]) {
         let n_slots = self.composites.len();
