@@ -56,7 +56,7 @@ pub fn uniform(rng: &mut SimRng) -> f64 {
 ///
 /// The fast path of `rand_distr::StandardNormal` (taken by about 99% of draws) is written out
 /// here, with `rand_distr`'s own tables, so that it stays in registers in this loop; the rare
-/// other cases go to [`normal_slow`], which finishes the draw exactly as `rand_distr` does. The
+/// other cases go to `normal_slow`, which finishes the draw exactly as `rand_distr` does. The
 /// numbers and the words consumed are the same (`normals_match_rand_distr` checks it).
 pub fn fill_normals(rng: &mut SimRng, out: &mut [f64]) {
     use ziggurat::ZIG_NORM_X as X;
