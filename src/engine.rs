@@ -5,6 +5,10 @@
 //! point) and builds the world at turn 0; [`Simulation::step`] advances one turn. The order of a
 //! turn is a contract, written in `docs/model.md` §2 and repeated on [`Simulation::step`].
 
+mod draws;
+
+pub use draws::Draws;
+
 use crate::params::Param;
 use crate::rng;
 use crate::scenario::{
@@ -69,25 +73,60 @@ pub fn run(scenario: &Scenario, spec: RunSpec) -> Trajectory {
     run_in(&mut Workspace::default(), scenario, spec)
 }
 
-/// Working memory that runs can lend one after another: [`run_in`] takes its buffers and gives
-/// them back, so a thread that does many runs allocates them once instead of once per run (on
-/// small scenarios the allocations were a visible share of a run). It holds no result: a run's
-/// trajectory is the same whatever workspace it used.
+/// Working memory that runs can lend one after another: [`run_in`] and [`run_policies_in`] take
+/// its buffers and give them back, so a thread that does many runs allocates them once instead of
+/// once per run (on small scenarios the allocations were a visible share of a run). It holds no
+/// result: a run's trajectory is the same whatever workspace it used.
 #[derive(Default)]
 pub struct Workspace {
-    scratch: Scratch,
+    /// One set of scratch buffers per policy run in lockstep.
+    scratch: Vec<Scratch>,
+    /// The turn's random numbers, shared by the policies of a run.
+    draws: Draws,
 }
 
 /// As [`run`], with the scratch buffers of `workspace`.
 pub fn run_in(workspace: &mut Workspace, scenario: &Scenario, spec: RunSpec) -> Trajectory {
-    let mut simulation =
-        Simulation::new_with(scenario, spec, std::mem::take(&mut workspace.scratch));
-    while simulation.turn < scenario.turns {
-        simulation.step();
+    let mut out = run_policies_in(workspace, scenario, &[spec.policy], spec.run_seed);
+    out.pop().expect("one trajectory per policy")
+}
+
+/// Runs every policy of `policies` on one run (seed `run_seed`) of a sampled scenario, in
+/// lockstep: each turn's random numbers are drawn once and shared by the policies (they are the
+/// same for every policy by construction, see [`Draws`]), so `out[k]` is, bit for bit, what
+/// [`run`] gives for `policies[k]`, at a fraction of the cost of the draws.
+pub fn run_policies_in(
+    workspace: &mut Workspace,
+    scenario: &Scenario,
+    policies: &[usize],
+    run_seed: u64,
+) -> Vec<Trajectory> {
+    workspace.scratch.resize_with(
+        policies.len().max(workspace.scratch.len()),
+        Scratch::default,
+    );
+    let mut simulations: Vec<Simulation> = policies
+        .iter()
+        .zip(workspace.scratch.iter_mut())
+        .map(|(&policy, scratch)| {
+            let spec = RunSpec { policy, run_seed };
+            Simulation::new_with(scenario, spec, std::mem::take(scratch))
+        })
+        .collect();
+    for _ in 0..scenario.turns {
+        for simulation in &mut simulations {
+            simulation.step_sharing(&mut workspace.draws);
+        }
     }
-    let (trajectory, scratch) = simulation.finish_parts();
-    workspace.scratch = scratch;
-    trajectory
+    simulations
+        .into_iter()
+        .zip(workspace.scratch.iter_mut())
+        .map(|(simulation, slot)| {
+            let (trajectory, scratch) = simulation.finish_parts();
+            *slot = scratch;
+            trajectory
+        })
+        .collect()
 }
 
 /// A monthly share of a gap turned into a share per turn of `m` months: `1 - (1 - rate)^m`.
@@ -257,6 +296,8 @@ pub struct Simulation<'a> {
     sanction_event_set: bool,
     /// The key of the run's turn generators ([`rng::run_key`]).
     run_key: [u8; 32],
+    /// The turn's random numbers, while a step reads them (see [`Simulation::step_sharing`]).
+    draws: Draws,
     /// Scratch buffers reused every turn.
     scratch: Scratch,
 }
@@ -286,13 +327,6 @@ struct Scratch {
     deal_pairs: Vec<(usize, usize)>,
     /// Entries of `World::sanction_secondary` that may be non-zero (kept across turns).
     secondary_set: Vec<usize>,
-    normals_affinity: Vec<f64>,
-    normals_position: Vec<f64>,
-    normals_trade: Vec<f64>,
-    uniform_incident: Vec<f64>,
-    uniform_random_event: Vec<f64>,
-    uniform_honour: Vec<Vec<f64>>,
-    uniform_secondary: Vec<f64>,
     affinity_next: Vec<f64>,
     position_next: Vec<f64>,
     in_crisis: Vec<bool>,
@@ -495,6 +529,7 @@ impl<'a> Simulation<'a> {
             trade_pair_constants: Vec::new(),
             sanction_event_set: false,
             run_key: rng::run_key(spec.run_seed),
+            draws: Draws::default(),
             scratch,
         };
         simulation.proximity = (0..n * n)
@@ -591,11 +626,33 @@ impl<'a> Simulation<'a> {
     /// 6. positions, then affinity, then threat, then trade and GDP, then tension and crises update;
     /// 7. outcomes and tripwires are recorded.
     pub fn step(&mut self) {
+        let mut draws = std::mem::take(&mut self.draws);
+        self.step_sharing(&mut draws);
+        self.draws = draws;
+    }
+
+    /// As [`Simulation::step`], with the turn's random numbers in `draws`, which several
+    /// simulations of the same run (other policies) can share: they are drawn only if they are
+    /// not already this run's and this turn's (see [`Draws`]), so the result is that of
+    /// [`Simulation::step`], bit for bit, whoever drew them.
+    pub fn step_sharing(&mut self, draws: &mut Draws) {
+        draws.ensure(
+            self.run_key,
+            self.turn,
+            self.scenario,
+            self.trade_pairs.len(),
+        );
+        std::mem::swap(&mut self.draws, draws);
+        self.advance();
+        std::mem::swap(&mut self.draws, draws);
+    }
+
+    /// Steps 2 to 7 of a turn, with the turn's random numbers in `self.draws`.
+    fn advance(&mut self) {
         let scenario = self.scenario;
         let n = self.world.n;
         let m = scenario.turn_months as f64;
         let turn = self.turn;
-        self.draw(turn);
         let s = &mut self.scratch;
         // update_affinity zeroes `affinity_delta` as it consumes it; the action buffers reset
         // only the entries written last turn.
@@ -624,7 +681,7 @@ impl<'a> Simulation<'a> {
         }
         // 3. Random events (conditions on the start-of-turn world).
         for (k, event) in scenario.random_events.iter().enumerate() {
-            let u = self.scratch.uniform_random_event[k];
+            let u = self.draws.uniform_random_event[k];
             if turn < event.from_turn || turn >= event.until_turn {
                 continue;
             }
@@ -697,38 +754,6 @@ impl<'a> Simulation<'a> {
         self.out.affinity_start = self.initial.affinity;
         self.out.affinity_end = self.world.affinity;
         (self.out, self.scratch)
-    }
-
-    #[inline(never)]
-    fn draw(&mut self, turn: u32) {
-        let scenario = self.scenario;
-        let n = self.world.n;
-        let rng = &mut rng::turn_rng_from_key(self.run_key, turn);
-        let s = &mut self.scratch;
-        s.normals_position.resize(n, 0.0);
-        rng::fill_normals(rng, &mut s.normals_position);
-        s.normals_affinity.resize(n * n, 0.0);
-        rng::fill_normals(rng, &mut s.normals_affinity);
-        s.normals_trade.resize(self.trade_pairs.len(), 0.0);
-        rng::fill_normals(rng, &mut s.normals_trade);
-        s.uniform_incident.clear();
-        s.uniform_incident
-            .extend((0..scenario.theatres.len()).map(|_| rng::uniform(rng)));
-        s.uniform_random_event.clear();
-        s.uniform_random_event
-            .extend((0..scenario.random_events.len()).map(|_| rng::uniform(rng)));
-        s.uniform_honour.resize(scenario.treaties.len(), Vec::new());
-        for (k, treaty) in scenario.treaties.iter().enumerate() {
-            s.uniform_honour[k].clear();
-            s.uniform_honour[k].extend((0..treaty.parties.len()).map(|_| rng::uniform(rng)));
-        }
-        s.uniform_secondary.clear();
-        for actor in &scenario.actors {
-            if !actor.doctrine.secondary_sanctions.is_empty() {
-                s.uniform_secondary
-                    .extend((0..n).map(|_| rng::uniform(rng)));
-            }
-        }
     }
 
     /// Applies one effect `times` times (random events may occur more than once in a turn).
@@ -948,7 +973,7 @@ impl<'a> Simulation<'a> {
             let credibility = scenario.credibility(k);
             let mut any_honoured = false;
             for (idx, &party) in treaty.parties.iter().enumerate() {
-                let honoured = self.scratch.uniform_honour[k][idx] < credibility;
+                let honoured = self.draws.uniform_honour[k][idx] < credibility;
                 any_honoured |= honoured;
                 for &other in &treaty.parties {
                     if other == party {
@@ -994,7 +1019,7 @@ impl<'a> Simulation<'a> {
                 continue;
             }
             for buyer in 0..n {
-                let u = self.scratch.uniform_secondary[block * n + buyer];
+                let u = self.draws.uniform_secondary[block * n + buyer];
                 if buyer == enforcer || targets.contains(&buyer) {
                     continue;
                 }
@@ -1092,7 +1117,7 @@ impl<'a> Simulation<'a> {
             x += rates.position_pull[i] * (gaps[i] - self.initial_pull_gap[i]);
             x += rates.position_anchor * (self.initial.position[i] - x);
             x += self.scratch.position_delta[i];
-            x += rates.position_noise[i] * self.scratch.normals_position[i];
+            x += rates.position_noise[i] * self.draws.normals_position[i];
             next.push(x.clamp(-10.0, 10.0));
         }
         std::mem::swap(&mut self.world.position, &mut next);
@@ -1194,7 +1219,7 @@ impl<'a> Simulation<'a> {
             let a0_row = &a0[range.clone()];
             let d0_row = &d0[range.clone()];
             let delta_row = &mut self.scratch.affinity_delta[range.clone()];
-            let z_row = &self.scratch.normals_affinity[range.clone()];
+            let z_row = &self.draws.normals_affinity[range.clone()];
             let out = &mut next[range];
             let balance = &balance[..n];
             let xi = position[i];
@@ -1426,7 +1451,7 @@ impl<'a> Simulation<'a> {
         let trade = &mut w.trade[..];
         let noise = rates.trade_noise;
         let half_variance = 0.5 * noise * noise;
-        let normals = &s.normals_trade[..self.trade_pairs.len()];
+        let normals = &self.draws.normals_trade[..self.trade_pairs.len()];
         let constants = &self.trade_pair_constants[..self.trade_pairs.len()];
         for (k, &(i, j)) in self.trade_pairs.iter().enumerate() {
             let (ij, ji) = (i * n + j, j * n + i);
@@ -1482,7 +1507,7 @@ impl<'a> Simulation<'a> {
             let calm = h.incident_rate_calm.v();
             let rate = (calm + (h.incident_rate_hot.v() - calm) * tension) * m;
             let incidents = rng::negative_binomial(
-                self.scratch.uniform_incident[t],
+                self.draws.uniform_incident[t],
                 rate,
                 h.incident_dispersion.v(),
             ) as f64;

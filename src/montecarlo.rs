@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::engine::{self, RunSpec, Trajectory, Workspace};
+use crate::engine::{self, Trajectory, Workspace};
 use crate::rng;
 use crate::scenario::Scenario;
 
@@ -160,7 +160,8 @@ fn simulate(
     (!cancel.load(Ordering::Relaxed)).then_some(out)
 }
 
-/// One run of every policy: the ranges are sampled once and every policy uses that sample.
+/// One run of every policy: the ranges are sampled once and every policy uses that sample; the
+/// policies step in lockstep and share each turn's random numbers.
 fn run_policies(
     workspace: &mut Workspace,
     scenario: &Scenario,
@@ -168,8 +169,5 @@ fn run_policies(
     run_seed: u64,
 ) -> Vec<Trajectory> {
     let sampled = scenario.sample(&mut rng::sample_rng(run_seed));
-    policies
-        .iter()
-        .map(|&policy| engine::run_in(workspace, &sampled, RunSpec { policy, run_seed }))
-        .collect()
+    engine::run_policies_in(workspace, &sampled, policies, run_seed)
 }

@@ -87,3 +87,79 @@ fn a_policy_subset_sees_the_same_random_numbers() {
     assert_eq!(baseline_rows(&all.0), baseline_rows(&subset.0));
     assert!(!baseline_rows(&all.0).is_empty());
 }
+
+/// The Monte-Carlo loop steps a run's policies in lockstep and draws each turn's random numbers
+/// once for all of them: every policy's trajectory must be, bit for bit, that of a run of that
+/// policy alone, also when one workspace (and its shared draws) serves runs of other scenarios
+/// of other shapes with the same seed in between.
+#[test]
+fn policies_in_lockstep_equal_separate_runs() {
+    use entente::engine::{self, RunSpec, Workspace};
+    use entente::scenario::load::load_str;
+    let read = |path: std::path::PathBuf| {
+        let text = std::fs::read_to_string(path).unwrap();
+        load_str(&text).unwrap().scenario
+    };
+    let korea = read(crate::support::root().join("scenarios/korea_pact_2024.toml"));
+    let small = read(fixture("small.toml"));
+    let synthetic = load_str(&entente::synthetic::scenario_text(12, 30, 3))
+        .unwrap()
+        .scenario;
+    let mut workspace = Workspace::default();
+    for run_seed in [7u64, 8] {
+        for scenario in [&korea, &small, &synthetic, &korea] {
+            let sampled = scenario.sample(&mut entente::rng::sample_rng(run_seed));
+            let policies: Vec<usize> = (0..sampled.policies.len()).rev().collect();
+            let together = engine::run_policies_in(&mut workspace, &sampled, &policies, run_seed);
+            assert_eq!(together.len(), policies.len());
+            for (&policy, trajectory) in policies.iter().zip(&together) {
+                let alone = engine::run(&sampled, RunSpec { policy, run_seed });
+                assert!(
+                    alone == *trajectory,
+                    "policy {policy} differs when run in lockstep (seed {run_seed})"
+                );
+            }
+        }
+    }
+    // Simulations of scenarios of other shapes stepping on one set of draws, same seed and turn.
+    let run_seed = 9;
+    let sampled: Vec<_> = [&korea, &small, &synthetic]
+        .map(|s| s.sample(&mut entente::rng::sample_rng(run_seed)))
+        .into_iter()
+        .collect();
+    let mut simulations: Vec<_> = sampled
+        .iter()
+        .map(|s| {
+            engine::Simulation::new(
+                s,
+                RunSpec {
+                    policy: 0,
+                    run_seed,
+                },
+            )
+        })
+        .collect();
+    let mut draws = engine::Draws::default();
+    let turns = sampled.iter().map(|s| s.turns).min().unwrap();
+    for _ in 0..turns {
+        for simulation in &mut simulations {
+            simulation.step_sharing(&mut draws);
+        }
+    }
+    for (scenario, shared) in sampled.iter().zip(simulations) {
+        let mut alone = engine::Simulation::new(
+            scenario,
+            RunSpec {
+                policy: 0,
+                run_seed,
+            },
+        );
+        for _ in 0..turns {
+            alone.step();
+        }
+        assert!(
+            alone.finish() == shared.finish(),
+            "shared draws of another shape changed a run"
+        );
+    }
+}
