@@ -96,6 +96,7 @@ pub mod compare;
 pub mod date;
 pub mod diagnostic;
 pub mod engine;
+pub mod exp;
 pub mod explain;
 pub mod montecarlo;
 pub mod output;
