@@ -105,14 +105,17 @@ pub fn run_policies_in(
         policies.len().max(workspace.scratch.len()),
         Scratch::default,
     );
-    let mut simulations: Vec<Simulation> = policies
-        .iter()
-        .zip(workspace.scratch.iter_mut())
-        .map(|(&policy, scratch)| {
-            let spec = RunSpec { policy, run_seed };
-            Simulation::new_with(scenario, spec, std::mem::take(scratch))
-        })
-        .collect();
+    // The policies' worlds at turn 0 are the same: the first is built, the others copied.
+    let mut scratches = workspace.scratch.iter_mut().map(std::mem::take);
+    let mut simulations: Vec<Simulation> = Vec::with_capacity(policies.len());
+    for &policy in policies {
+        let scratch = scratches.next().expect("a scratch per policy");
+        let simulation = match simulations.first() {
+            None => Simulation::new_with(scenario, RunSpec { policy, run_seed }, scratch),
+            Some(first) => first.sibling(policy, scratch),
+        };
+        simulations.push(simulation);
+    }
     for _ in 0..scenario.turns {
         for simulation in &mut simulations {
             simulation.step_sharing(&mut workspace.draws);
@@ -303,6 +306,7 @@ pub struct Simulation<'a> {
 }
 
 /// Per-run constants of a trading pair `(i, j)`.
+#[derive(Clone)]
 struct TradePair {
     /// Starting trade, and starting affinity i toward j and j toward i.
     trade: f64,
@@ -346,6 +350,8 @@ struct Scratch {
     relative_power: Vec<f64>,
     pull: PullScratch,
     pull_gap: Vec<f64>,
+    /// Each trading pair's political factor (update_trade).
+    trade_factor: Vec<f64>,
 }
 
 impl Scratch {
@@ -404,6 +410,13 @@ impl Touched {
         self.values[idx] = self.values[idx].max(value);
         self.touched.push(idx);
     }
+}
+
+/// A copy of `values` with the same capacity (`Vec::clone` keeps only the length).
+fn with_capacity_of(values: &Vec<f64>) -> Vec<f64> {
+    let mut copy = Vec::with_capacity(values.capacity());
+    copy.extend_from_slice(values);
+    copy
 }
 
 /// Writes the transpose of the `n` x `n` matrix `from` into `to`, in cache-sized blocks.
@@ -606,6 +619,50 @@ impl<'a> Simulation<'a> {
         simulation
     }
 
+    /// The same run at turn 0 under another policy, with the scratch buffers `scratch`: a copy of
+    /// this simulation before its first step, which is what [`Simulation::new_with`] would build
+    /// for `policy` (the world at turn 0 does not depend on the policy), without recomputing it.
+    fn sibling(&self, policy: usize, mut scratch: Scratch) -> Simulation<'a> {
+        assert_eq!(self.turn, 0, "a sibling is made before the first step");
+        scratch.forget_run();
+        // The one buffer a turn reads before writing it: the transpose refresh_threat(0) made.
+        scratch.affinity_t.clone_from(&self.scratch.affinity_t);
+        Simulation {
+            scenario: self.scenario,
+            spec: RunSpec {
+                policy,
+                ..self.spec
+            },
+            turn: 0,
+            world: self.world.clone(),
+            initial: self.initial.clone(),
+            partners: self.partners.clone(),
+            // The record of turn 0, with the capacity of a whole run.
+            out: Trajectory {
+                values: with_capacity_of(&self.out.values),
+                positions: with_capacity_of(&self.out.positions),
+                n_series: self.out.n_series,
+                tripwire_turns: self.out.tripwire_turns.clone(),
+                affinity_start: Vec::new(),
+                affinity_end: Vec::new(),
+            },
+            initial_outcomes: self.initial_outcomes,
+            initial_pull_gap: self.initial_pull_gap.clone(),
+            proximity: self.proximity.clone(),
+            proximity_total: self.proximity_total.clone(),
+            initial_distance: self.initial_distance.clone(),
+            theatre_exposure: self.theatre_exposure.clone(),
+            rates: self.rates.clone(),
+            gdp_term: self.gdp_term.clone(),
+            trade_pairs: self.trade_pairs.clone(),
+            trade_pair_constants: self.trade_pair_constants.clone(),
+            sanction_event_set: self.sanction_event_set,
+            run_key: self.run_key,
+            draws: Draws::default(),
+            scratch,
+        }
+    }
+
     /// The current turn (the number of steps taken).
     pub fn turn(&self) -> u32 {
         self.turn
@@ -642,6 +699,7 @@ impl<'a> Simulation<'a> {
             self.scenario,
             self.trade_pairs.len(),
         );
+        draws.ensure_trade_shocks(self.rates.trade_noise);
         std::mem::swap(&mut self.draws, draws);
         self.advance();
         std::mem::swap(&mut self.draws, draws);
@@ -1449,13 +1507,13 @@ impl<'a> Simulation<'a> {
         let sanction_action = &s.sanction_action.values[..];
         let (gdp_term, enforcement) = (&self.gdp_term[..], &rates.enforcement[..]);
         let trade = &mut w.trade[..];
-        let noise = rates.trade_noise;
-        let half_variance = 0.5 * noise * noise;
-        let normals = &self.draws.normals_trade[..self.trade_pairs.len()];
         let constants = &self.trade_pair_constants[..self.trade_pairs.len()];
-        for (k, &(i, j)) in self.trade_pairs.iter().enumerate() {
+        // Two passes, so that the `exp` runs over a whole slice (where it vectorises, see
+        // `crate::exp`): the log of each pair's political factor, then its exp, then the update.
+        let factor = &mut s.trade_factor;
+        factor.clear();
+        factor.extend(self.trade_pairs.iter().zip(constants).map(|(&(i, j), c)| {
             let (ij, ji) = (i * n + j, j * n + i);
-            let c = &constants[k];
             let affinity_change =
                 0.5 * (affinity[ij] + affinity_t[ij] - c.affinity_ij - c.affinity_ji);
             // One exp for the political terms; sanctions and deals in log form.
@@ -1477,19 +1535,24 @@ impl<'a> Simulation<'a> {
             if deal_in_force[ij] > 0.0 {
                 log_factor += rates.ln_fta * deal_in_force[ij];
             }
+            log_factor
+        }));
+        factor.iter_mut().for_each(|v| *v = v.exp());
+        // The multiplicative noise of each pair, exp(σ z − σ²/2): a function of the turn's
+        // draws and the run's σ only, so the draws compute it once for the policies that share
+        // them (`Draws::trade_shocks`).
+        let shocks = &self.draws.trade_shock[..self.trade_pairs.len()];
+        for (k, &(i, j)) in self.trade_pairs.iter().enumerate() {
+            let (ij, ji) = (i * n + j, j * n + i);
+            let c = &constants[k];
             let crisis_term = if in_crisis[i] || in_crisis[j] {
                 1.0 - rates.crisis_disruption
             } else {
                 1.0
             };
-            let target = c.trade
-                * gdp_term[i]
-                * gdp_term[j]
-                * log_factor.exp()
-                * trade_shock[ij]
-                * crisis_term;
-            let shock = (noise * normals[k] - half_variance).exp();
-            let next = (trade[ij] + rates.trade_lambda * (target - trade[ij])) * shock;
+            let target =
+                c.trade * gdp_term[i] * gdp_term[j] * factor[k] * trade_shock[ij] * crisis_term;
+            let next = (trade[ij] + rates.trade_lambda * (target - trade[ij])) * shocks[k];
             trade[ij] = next.max(0.0);
             trade[ji] = trade[ij];
         }

@@ -33,6 +33,10 @@ pub struct Draws {
     pub(super) uniform_honour: Vec<Vec<f64>>,
     /// Per actor with a secondary-sanction doctrine, in actor order, one uniform per actor.
     pub(super) uniform_secondary: Vec<f64>,
+    /// Per trading pair, the trade noise factor `exp(σ z − σ²/2)` of its normal `z`, for the
+    /// `σ` whose bits are `trade_shock_sigma` (derived from the draws, not drawn).
+    pub(super) trade_shock: Vec<f64>,
+    trade_shock_sigma: Option<u64>,
 }
 
 impl Draws {
@@ -49,6 +53,23 @@ impl Draws {
         if self.drawn_for != Some((run_key, turn)) || !self.has_shape(scenario, trading_pairs) {
             self.fill(run_key, turn, scenario, trading_pairs);
         }
+    }
+
+    /// Makes `trade_shock` the noise factors of the trade normals for the per-turn noise SD
+    /// `sigma`, unless it already is (the policies of a run share `sigma`).
+    pub(super) fn ensure_trade_shocks(&mut self, sigma: f64) {
+        if self.trade_shock_sigma == Some(sigma.to_bits()) {
+            return;
+        }
+        let half_variance = 0.5 * sigma * sigma;
+        self.trade_shock.clear();
+        self.trade_shock.extend(
+            self.normals_trade
+                .iter()
+                .map(|&z| sigma * z - half_variance),
+        );
+        self.trade_shock.iter_mut().for_each(|v| *v = v.exp());
+        self.trade_shock_sigma = Some(sigma.to_bits());
     }
 
     /// Whether every buffer has the length `scenario` and `trading_pairs` call for.
@@ -98,6 +119,8 @@ impl Draws {
                 .extend((0..n).map(|_| rng::uniform(rng)));
         }
         self.drawn_for = Some((run_key, turn));
+        // The noise factors belong to the old normals.
+        self.trade_shock_sigma = None;
     }
 }
 
