@@ -77,12 +77,37 @@ pub fn run(scenario: &Scenario, spec: RunSpec) -> Trajectory {
 /// its buffers and give them back, so a thread that does many runs allocates them once instead of
 /// once per run (on small scenarios the allocations were a visible share of a run). It holds no
 /// result: a run's trajectory is the same whatever workspace it used.
-#[derive(Default)]
 pub struct Workspace {
     /// One set of scratch buffers per policy run in lockstep.
     scratch: Vec<Scratch>,
     /// The turn's random numbers, shared by the policies of a run.
     draws: Draws,
+    /// The instruction set the vector loops run on.
+    arch: pulp::Arch,
+}
+
+impl Default for Workspace {
+    /// A workspace whose runs use the best instruction set of this CPU (AVX2 where there is).
+    fn default() -> Workspace {
+        Workspace {
+            scratch: Vec::new(),
+            draws: Draws::default(),
+            arch: pulp::Arch::new(),
+        }
+    }
+}
+
+impl Workspace {
+    /// A workspace whose runs use only the target's baseline instruction set (SSE2 on x86_64).
+    /// Results are the same bits as with [`Workspace::default`]: the vector loops do the same
+    /// IEEE-754 operations on each element in the same order, only more elements at a time (no
+    /// fused multiply-add, no reordered sums). Tests and benchmarks use it to show that.
+    pub fn baseline() -> Workspace {
+        Workspace {
+            arch: pulp::Arch::Scalar,
+            ..Workspace::default()
+        }
+    }
 }
 
 /// As [`run`], with the scratch buffers of `workspace`.
@@ -111,7 +136,10 @@ pub fn run_policies_in(
     for &policy in policies {
         let scratch = scratches.next().expect("a scratch per policy");
         let simulation = match simulations.first() {
-            None => Simulation::new_with(scenario, RunSpec { policy, run_seed }, scratch),
+            None => {
+                let spec = RunSpec { policy, run_seed };
+                Simulation::new_with(scenario, spec, scratch, workspace.arch)
+            }
             Some(first) => first.sibling(policy, scratch),
         };
         simulations.push(simulation);
@@ -303,6 +331,9 @@ pub struct Simulation<'a> {
     draws: Draws,
     /// Scratch buffers reused every turn.
     scratch: Scratch,
+    /// The instruction set the vector loops run on (see [`Workspace::baseline`]): the hot loops
+    /// are compiled twice, for the baseline and for AVX2, and `arch` picks one at run time.
+    arch: pulp::Arch,
 }
 
 /// Per-run constants of a trading pair `(i, j)`.
@@ -412,6 +443,50 @@ impl Touched {
     }
 }
 
+/// The largest entry of `row` other than `row[skip]` and its index, the lowest among equal
+/// entries; `(usize::MAX, 0.0)` if `row` has no other entry. The entries must not be NaN (threats
+/// are products of finite non-negative numbers).
+///
+/// The result is that of a scan that starts at the first `j != skip` and moves to any strictly
+/// larger entry, but the scan is a chain in which each comparison waits for the one before; four
+/// lanes (`j mod 4`) scan side by side instead, each keeping its first largest entry, and the
+/// lanes are combined by value and then by index, so that the lowest index wins ties as before.
+#[inline(always)]
+fn main_threat(row: &[f64], skip: usize) -> (usize, f64) {
+    const LANES: usize = 4;
+    debug_assert!(row.iter().all(|v| !v.is_nan()), "a threat is NaN");
+    let mut best = [f64::NEG_INFINITY; LANES];
+    let mut at = [usize::MAX; LANES];
+    let chunks = row.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for (c, chunk) in chunks.enumerate() {
+        for lane in 0..LANES {
+            let j = c * LANES + lane;
+            let better = chunk[lane] > best[lane] && j != skip;
+            best[lane] = if better { chunk[lane] } else { best[lane] };
+            at[lane] = if better { j } else { at[lane] };
+        }
+    }
+    let (mut main, mut value) = (usize::MAX, f64::NEG_INFINITY);
+    for lane in 0..LANES {
+        if best[lane] > value || (best[lane] == value && at[lane] < main) {
+            (main, value) = (at[lane], best[lane]);
+        }
+    }
+    // The tail's indices are above every lane's: only a strictly larger entry wins.
+    let start = row.len() - tail.len();
+    for (k, &entry) in tail.iter().enumerate() {
+        if start + k != skip && entry > value {
+            (main, value) = (start + k, entry);
+        }
+    }
+    if main == usize::MAX {
+        (usize::MAX, 0.0)
+    } else {
+        (main, value)
+    }
+}
+
 /// A copy of `values` with the same capacity (`Vec::clone` keeps only the length).
 fn with_capacity_of(values: &Vec<f64>) -> Vec<f64> {
     let mut copy = Vec::with_capacity(values.capacity());
@@ -420,6 +495,7 @@ fn with_capacity_of(values: &Vec<f64>) -> Vec<f64> {
 }
 
 /// Writes the transpose of the `n` x `n` matrix `from` into `to`, in cache-sized blocks.
+#[inline(always)]
 fn transpose(from: &[f64], to: &mut Vec<f64>, n: usize) {
     const BLOCK: usize = 16;
     // Every entry is written below, so only a change of size needs the resize. The loops write
@@ -459,11 +535,16 @@ fn transpose(from: &[f64], to: &mut Vec<f64>, n: usize) {
 impl<'a> Simulation<'a> {
     /// Builds the world at turn 0 from a sampled scenario and records turn 0.
     pub fn new(scenario: &'a Scenario, spec: RunSpec) -> Simulation<'a> {
-        Simulation::new_with(scenario, spec, Scratch::default())
+        Simulation::new_with(scenario, spec, Scratch::default(), pulp::Arch::new())
     }
 
     /// As [`Simulation::new`], with scratch buffers left by an earlier run.
-    fn new_with(scenario: &'a Scenario, spec: RunSpec, mut scratch: Scratch) -> Simulation<'a> {
+    fn new_with(
+        scenario: &'a Scenario,
+        spec: RunSpec,
+        mut scratch: Scratch,
+        arch: pulp::Arch,
+    ) -> Simulation<'a> {
         scratch.forget_run();
         let n = scenario.actors.len();
         let relations = &scenario.relations;
@@ -544,6 +625,7 @@ impl<'a> Simulation<'a> {
             run_key: rng::run_key(spec.run_seed),
             draws: Draws::default(),
             scratch,
+            arch,
         };
         simulation.proximity = (0..n * n)
             .map(|idx| {
@@ -619,6 +701,24 @@ impl<'a> Simulation<'a> {
         simulation
     }
 
+    /// Runs `body` on this simulation compiled for the instruction set `self.arch` (AVX2 where
+    /// the CPU has it, see [`Workspace::baseline`]). The body must be `#[inline(always)]`: only
+    /// code inlined into pulp's dispatch is compiled for AVX2. So is the closure below, which
+    /// pulp calls by value: a closure that moves its captured `&mut self` out can only be called
+    /// once, and is inlined; one that could be called again would be reached through a
+    /// `FnOnce::call_once` shim that is not inlined, and would run on the baseline.
+    #[inline(always)]
+    fn vectorised<R>(&mut self, body: impl FnOnce(&mut Self) -> R) -> R {
+        let arch = self.arch;
+        arch.dispatch(
+            #[inline(always)]
+            move || {
+                let this = self;
+                body(this)
+            },
+        )
+    }
+
     /// The same run at turn 0 under another policy, with the scratch buffers `scratch`: a copy of
     /// this simulation before its first step, which is what [`Simulation::new_with`] would build
     /// for `policy` (the world at turn 0 does not depend on the policy), without recomputing it.
@@ -660,6 +760,7 @@ impl<'a> Simulation<'a> {
             run_key: self.run_key,
             draws: Draws::default(),
             scratch,
+            arch: self.arch,
         }
     }
 
@@ -699,7 +800,7 @@ impl<'a> Simulation<'a> {
             self.scenario,
             self.trade_pairs.len(),
         );
-        draws.ensure_trade_shocks(self.rates.trade_noise);
+        draws.ensure_trade_shocks(self.rates.trade_noise, self.arch);
         std::mem::swap(&mut self.draws, draws);
         self.advance();
         std::mem::swap(&mut self.draws, draws);
@@ -1105,6 +1206,7 @@ impl<'a> Simulation<'a> {
     /// divisions vectorise), then each row is summed over j in order, as the scalar loop did, with
     /// the four rows' addition chains overlapping. The diagonal's weight is -0.0, the exact
     /// identity of addition, where the scalar loop skipped it.
+    #[inline(always)]
     fn pull_gaps(world: &World, scratch: &mut PullScratch, gaps: &mut Vec<f64>) {
         let n = world.n;
         gaps.clear();
@@ -1166,7 +1268,14 @@ impl<'a> Simulation<'a> {
     fn update_positions(&mut self) {
         let n = self.world.n;
         let mut gaps = std::mem::take(&mut self.scratch.pull_gap);
-        Self::pull_gaps(&self.world, &mut self.scratch.pull, &mut gaps);
+        let (world, pull, out) = (&self.world, &mut self.scratch.pull, &mut gaps);
+        self.arch.dispatch(
+            #[inline(always)]
+            move || {
+                let (pull, out) = (pull, out);
+                Self::pull_gaps(world, pull, out)
+            },
+        );
         let mut next = std::mem::take(&mut self.scratch.position_next);
         next.clear();
         let rates = &self.rates;
@@ -1185,6 +1294,11 @@ impl<'a> Simulation<'a> {
 
     #[inline(never)]
     fn update_affinity(&mut self) {
+        self.vectorised(|this| this.update_affinity_body());
+    }
+
+    #[inline(always)]
+    fn update_affinity_body(&mut self) {
         let n = self.world.n;
         // `scratch.affinity_t` already holds the transpose of the current affinity: refresh_threat
         // wrote it at the end of the last turn and update_tension mirrors its incident hits.
@@ -1214,25 +1328,7 @@ impl<'a> Simulation<'a> {
             let reciprocity = rates.reciprocity[i];
             let balancing = rates.doctrine_balancing[i];
             // Main threat of i (Walt 1987): the largest single threat (ties: the lower index).
-            // The first j != i, then any strictly larger value (selects, not branches).
-            let row = &w.threat[i * n..(i + 1) * n];
-            let mut main = usize::MAX;
-            let mut main_value = 0.0;
-            let first = usize::from(i == 0);
-            if first < n {
-                (main, main_value) = (first, row[first]);
-                // Two plain loops rather than `(first + 1..i).chain(i + 1..n)`: a chained range
-                // compiles to a loop that tests which half it is in at every step.
-                let mut search = |from: usize, to: usize| {
-                    for (j, &value) in row.iter().enumerate().take(to).skip(from) {
-                        let better = value > main_value;
-                        main = if better { j } else { main };
-                        main_value = if better { value } else { main_value };
-                    }
-                };
-                search(first + 1, i);
-                search(i + 1, n);
-            }
+            let (main, main_value) = main_threat(&w.threat[i * n..(i + 1) * n], i);
             let main_threat = if scale[i] > 0.0 {
                 main_value / scale[i]
             } else {
@@ -1307,7 +1403,13 @@ impl<'a> Simulation<'a> {
     }
 
     /// Recomputes effective power and threat from capability, treaties, defence ties and affinity.
+    #[inline(never)]
     fn refresh_threat(&mut self, turn: u32) {
+        self.vectorised(move |this| this.refresh_threat_body(turn));
+    }
+
+    #[inline(always)]
+    fn refresh_threat_body(&mut self, turn: u32) {
         let scenario = self.scenario;
         let n = self.world.n;
         let total: f64 = self.world.capability.iter().sum::<f64>().max(1e-300);
@@ -1426,6 +1528,11 @@ impl<'a> Simulation<'a> {
 
     #[inline(never)]
     fn update_trade(&mut self, next_turn: u32) {
+        self.vectorised(move |this| this.update_trade_body(next_turn));
+    }
+
+    #[inline(always)]
+    fn update_trade_body(&mut self, next_turn: u32) {
         let scenario = self.scenario;
         let n = self.world.n;
         let m = scenario.turn_months as f64;
@@ -1537,7 +1644,9 @@ impl<'a> Simulation<'a> {
             }
             log_factor
         }));
-        factor.iter_mut().for_each(|v| *v = v.exp());
+        for value in factor.iter_mut() {
+            *value = crate::exp::exp(*value);
+        }
         // The multiplicative noise of each pair, exp(σ z − σ²/2): a function of the turn's
         // draws and the run's σ only, so the draws compute it once for the policies that share
         // them (`Draws::trade_shocks`).
@@ -1721,6 +1830,47 @@ impl<'a> Simulation<'a> {
             if self.out.tripwire_turns[k].is_none() && self.holds(&tripwire.when) {
                 self.out.tripwire_turns[k] = Some(self.turn);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::main_threat;
+    use proptest::prelude::*;
+
+    /// The scan `main_threat` replaces: from the first `j != skip`, move to any strictly larger.
+    fn scan(row: &[f64], skip: usize) -> (usize, f64) {
+        let mut found: Option<(usize, f64)> = None;
+        for (j, &value) in row.iter().enumerate() {
+            if j == skip {
+                continue;
+            }
+            let better = match found {
+                None => true,
+                Some((_, best)) => value > best,
+            };
+            if better {
+                found = Some((j, value));
+            }
+        }
+        found.unwrap_or((usize::MAX, 0.0))
+    }
+
+    proptest! {
+        /// Same index and same bits as the scan, ties (and signed zeros) included.
+        #[test]
+        fn main_threat_is_the_scan(
+            row in prop::collection::vec(
+                prop_oneof![Just(0.0), Just(-0.0), Just(0.5), Just(1.0), 0.0..2.0f64],
+                0..23,
+            ),
+            skip in 0usize..25,
+        ) {
+            let (main, value) = main_threat(&row, skip);
+            let (expected, expected_value) = scan(&row, skip);
+            prop_assert_eq!(main, expected);
+            prop_assert_eq!(value.to_bits(), expected_value.to_bits());
         }
     }
 }

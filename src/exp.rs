@@ -30,7 +30,7 @@
 /// `exp(x)` is `+inf` for `x > 709.78…` and `0` for `x < -745.13…`, as the true function rounds;
 /// `exp(NaN)` is NaN, `exp(+inf)` is `+inf` and `exp(-inf)` is `0`. There are no branches, so a
 /// loop calling it over a slice vectorises.
-#[inline]
+#[inline(always)]
 pub fn exp(x: f64) -> f64 {
     // Beyond these bounds the true result rounds to +inf or to 0; `clamp` keeps NaN as NaN.
     let x = x.clamp(MIN_ARG, MAX_ARG);
@@ -64,11 +64,25 @@ pub fn exp(x: f64) -> f64 {
 }
 
 /// Replaces every value of `values` by its exponential, [`exp`]: the same bits as calling `exp`
-/// on each value, computed two (SSE2) or more values at a time.
+/// on each value, computed several values at a time with the best instruction set of this CPU
+/// (see [`exp_in_place_on`]).
 pub fn exp_in_place(values: &mut [f64]) {
-    for value in values {
-        *value = exp(*value);
-    }
+    exp_in_place_on(pulp::Arch::new(), values);
+}
+
+/// As [`exp_in_place`], on the instruction set `arch`: two values at a time with the baseline
+/// (SSE2 on x86_64, `pulp::Arch::Scalar`), four with AVX2. The bits are the same on every
+/// instruction set, since each value goes through the same IEEE-754 operations in the same order
+/// (Rust never fuses a multiplication and an addition unasked).
+pub fn exp_in_place_on(arch: pulp::Arch, values: &mut [f64]) {
+    arch.dispatch(
+        #[inline(always)]
+        || {
+            for value in values {
+                *value = exp(*value);
+            }
+        },
+    );
 }
 
 /// Above this, `exp` overflows to +inf (ln of the largest double is 709.78…).

@@ -13,8 +13,10 @@
 use crate::rng;
 use crate::scenario::Scenario;
 
-/// The random numbers of one turn of one run. [`Draws::ensure`] fills them for a run's key, a
-/// turn and a scenario's shape, and does nothing if they already are those.
+/// The random numbers of one turn of one run. Start from `Draws::default()` and hand the same
+/// value to [`super::Simulation::step_sharing`] of every simulation of a run: the first to step a
+/// turn draws the numbers, the others read them (a simulation of another run, turn or shape
+/// draws its own instead, so sharing can never change a result).
 #[derive(Debug, Default, Clone)]
 pub struct Draws {
     /// What the numbers were drawn for: the run's key and the turn (`None` before any draw).
@@ -57,7 +59,7 @@ impl Draws {
 
     /// Makes `trade_shock` the noise factors of the trade normals for the per-turn noise SD
     /// `sigma`, unless it already is (the policies of a run share `sigma`).
-    pub(super) fn ensure_trade_shocks(&mut self, sigma: f64) {
+    pub(super) fn ensure_trade_shocks(&mut self, sigma: f64, arch: pulp::Arch) {
         if self.trade_shock_sigma == Some(sigma.to_bits()) {
             return;
         }
@@ -68,7 +70,7 @@ impl Draws {
                 .iter()
                 .map(|&z| sigma * z - half_variance),
         );
-        self.trade_shock.iter_mut().for_each(|v| *v = v.exp());
+        crate::exp::exp_in_place_on(arch, &mut self.trade_shock);
         self.trade_shock_sigma = Some(sigma.to_bits());
     }
 

@@ -163,3 +163,32 @@ fn policies_in_lockstep_equal_separate_runs() {
         );
     }
 }
+
+/// The engine's vector loops run on the best instruction set of the CPU (AVX2 where there is)
+/// or on the baseline (SSE2): both must give the same bits. On a CPU without AVX2 both sides run
+/// the baseline, and the test shows nothing.
+#[test]
+fn instruction_sets_give_the_same_bits() {
+    use entente::engine::{self, Workspace};
+    use entente::scenario::load::load_str;
+    let korea =
+        std::fs::read_to_string(crate::support::root().join("scenarios/korea_pact_2024.toml"))
+            .unwrap();
+    // 13 and 42 actors: rows that are not a whole number of vectors.
+    let scenarios = [
+        load_str(&korea).unwrap().scenario,
+        load_str(&entente::synthetic::scenario_text(13, 20, 5))
+            .unwrap()
+            .scenario,
+        load_str(&entente::synthetic::scenario_text(42, 10, 6))
+            .unwrap()
+            .scenario,
+    ];
+    for scenario in &scenarios {
+        let sampled = scenario.sample(&mut entente::rng::sample_rng(11));
+        let policies: Vec<usize> = (0..sampled.policies.len()).collect();
+        let best = engine::run_policies_in(&mut Workspace::default(), &sampled, &policies, 11);
+        let baseline = engine::run_policies_in(&mut Workspace::baseline(), &sampled, &policies, 11);
+        assert!(best == baseline, "the instruction sets disagree");
+    }
+}
