@@ -124,3 +124,52 @@ fn synthetic_run(bencher: Bencher, actors: usize) {
             )
         });
 }
+
+/// As `synthetic_run`, on the baseline instruction set (SSE2 on x86_64) instead of the best one
+/// of the CPU: the same bits, to show what runtime dispatch to AVX2 gains.
+#[divan::bench(args = [8, 64, 193], sample_count = 10)]
+fn synthetic_run_baseline(bencher: Bencher, actors: usize) {
+    let scenario = synthetic(actors, 120).sample(&mut rng::sample_rng(1));
+    let mut workspace = engine::Workspace::baseline();
+    bencher
+        .counter(ItemsCount::new(pair_turns(&scenario)))
+        .bench_local(|| {
+            engine::run_in(
+                &mut workspace,
+                black_box(&scenario),
+                RunSpec {
+                    policy: 1,
+                    run_seed: 1,
+                },
+            )
+        });
+}
+
+/// Every Korea policy on one run: in lockstep, sharing each turn's draws (as the Monte-Carlo
+/// does), and one policy after another.
+#[divan::bench(args = ["lockstep", "one after another"])]
+fn korea_all_policies(bencher: Bencher, how: &str) {
+    let scenario = korea().sample(&mut rng::sample_rng(1));
+    let policies: Vec<usize> = (0..scenario.policies.len()).collect();
+    let mut workspace = engine::Workspace::default();
+    bencher
+        .counter(ItemsCount::new(
+            pair_turns(&scenario) * policies.len() as u64,
+        ))
+        .bench_local(|| {
+            if how == "lockstep" {
+                engine::run_policies_in(&mut workspace, black_box(&scenario), &policies, 1)
+            } else {
+                policies
+                    .iter()
+                    .map(|&policy| {
+                        let spec = RunSpec {
+                            policy,
+                            run_seed: 1,
+                        };
+                        engine::run_in(&mut workspace, black_box(&scenario), spec)
+                    })
+                    .collect()
+            }
+        });
+}
