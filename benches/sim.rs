@@ -29,6 +29,12 @@ fn synthetic(actors: usize, turns: u32) -> Scenario {
         .scenario
 }
 
+/// The run the single-run benchmarks time: policy 1 (the first non-baseline one), run seed 1.
+const ONE: RunSpec = RunSpec {
+    policy: 1,
+    run_seed: 1,
+};
+
 /// Ordered actor pairs times turns: the unit of work of a run.
 fn pair_turns(scenario: &Scenario) -> u64 {
     let n = scenario.actors.len() as u64;
@@ -59,15 +65,7 @@ fn korea_one_run(bencher: Bencher) {
     let scenario = korea().sample(&mut rng::sample_rng(1));
     bencher
         .counter(ItemsCount::new(pair_turns(&scenario)))
-        .bench(|| {
-            engine::run(
-                black_box(&scenario),
-                RunSpec {
-                    policy: 1,
-                    run_seed: 1,
-                },
-            )
-        });
+        .bench(|| engine::run(black_box(&scenario), ONE));
 }
 
 /// As `korea_one_run`, with the scratch buffers of the previous run (as the Monte-Carlo does).
@@ -77,16 +75,7 @@ fn korea_one_run_workspace(bencher: Bencher) {
     let mut workspace = engine::Workspace::default();
     bencher
         .counter(ItemsCount::new(pair_turns(&scenario)))
-        .bench_local(|| {
-            engine::run_in(
-                &mut workspace,
-                black_box(&scenario),
-                RunSpec {
-                    policy: 1,
-                    run_seed: 1,
-                },
-            )
-        });
+        .bench_local(|| engine::run_in(&mut workspace, black_box(&scenario), ONE));
 }
 
 /// 100 runs of every Korea policy (sampling included), on 1 and 2 threads.
@@ -114,15 +103,7 @@ fn synthetic_run(bencher: Bencher, actors: usize) {
     let scenario = synthetic(actors, 120).sample(&mut rng::sample_rng(1));
     bencher
         .counter(ItemsCount::new(pair_turns(&scenario)))
-        .bench(|| {
-            engine::run(
-                black_box(&scenario),
-                RunSpec {
-                    policy: 1,
-                    run_seed: 1,
-                },
-            )
-        });
+        .bench(|| engine::run(black_box(&scenario), ONE));
 }
 
 /// As `synthetic_run`, on the baseline instruction set (SSE2 on x86_64) instead of the best one
@@ -133,16 +114,7 @@ fn synthetic_run_baseline(bencher: Bencher, actors: usize) {
     let mut workspace = engine::Workspace::baseline();
     bencher
         .counter(ItemsCount::new(pair_turns(&scenario)))
-        .bench_local(|| {
-            engine::run_in(
-                &mut workspace,
-                black_box(&scenario),
-                RunSpec {
-                    policy: 1,
-                    run_seed: 1,
-                },
-            )
-        });
+        .bench_local(|| engine::run_in(&mut workspace, black_box(&scenario), ONE));
 }
 
 /// Every Korea policy on one run: in lockstep, sharing each turn's draws (as the Monte-Carlo
