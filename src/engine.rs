@@ -9,6 +9,8 @@ mod draws;
 
 pub use draws::Draws;
 
+use std::rc::Rc;
+
 use crate::params::Param;
 use crate::rng;
 use crate::scenario::{
@@ -301,9 +303,30 @@ pub struct Simulation<'a> {
     spec: RunSpec,
     turn: u32,
     world: World,
-    initial: Start,
-    partners: Vec<usize>,
     out: Trajectory,
+    /// Per actor: `(Y_i(t) / Y_i(0))^e_Y`, updated each turn.
+    gdp_term: Vec<f64>,
+    /// Whether an event has ever set a sanction (`World::sanction_event` is all zeros if not).
+    sanction_event_set: bool,
+    /// What the run derives from the scenario before its first turn, shared by the policies of
+    /// the run ([`Simulation::sibling`]).
+    setup: Rc<Setup>,
+    /// The turn's random numbers, while a step reads them (see [`Simulation::step_sharing`]).
+    draws: Draws,
+    /// Scratch buffers reused every turn.
+    scratch: Scratch,
+    /// The instruction set the vector loops run on (see [`Workspace::baseline`]): the hot loops
+    /// are compiled twice, for the baseline and for AVX2, and `arch` picks one at run time.
+    arch: pulp::Arch,
+}
+
+/// What a run derives from its sampled scenario before the first turn. It is the same for every
+/// policy, so the policies of a run share one (`Rc`) instead of each holding a copy.
+struct Setup {
+    /// The parts of the world at turn 0 that later turns read.
+    initial: Start,
+    /// The focal actor's trade partners at the start (the recorded trade series).
+    partners: Vec<usize>,
     initial_outcomes: [f64; 5],
     /// Each actor's weighted mean of partners' positions minus its own, at the start: the
     /// influence term is measured from this calibrated gap, so that the starting positions are at
@@ -317,23 +340,12 @@ pub struct Simulation<'a> {
     /// Each theatre's exposure of the focal actor: mean proximity to the theatre's parties.
     theatre_exposure: Vec<f64>,
     rates: Rates,
-    /// Per actor: `(Y_i(t) / Y_i(0))^e_Y`, updated each turn.
-    gdp_term: Vec<f64>,
     /// Pairs `(i, j)` with `i < j` and trade at the start: the only pairs whose trade moves.
     trade_pairs: Vec<(usize, usize)>,
     /// The constant terms of each trade pair, in the order of `trade_pairs`.
     trade_pair_constants: Vec<TradePair>,
-    /// Whether an event has ever set a sanction (`World::sanction_event` is all zeros if not).
-    sanction_event_set: bool,
     /// The key of the run's turn generators ([`rng::run_key`]).
     run_key: [u8; 32],
-    /// The turn's random numbers, while a step reads them (see [`Simulation::step_sharing`]).
-    draws: Draws,
-    /// Scratch buffers reused every turn.
-    scratch: Scratch,
-    /// The instruction set the vector loops run on (see [`Workspace::baseline`]): the hot loops
-    /// are compiled twice, for the baseline and for AVX2, and `arch` picks one at run time.
-    arch: pulp::Arch,
 }
 
 /// Per-run constants of a trading pair `(i, j)`.
@@ -600,34 +612,7 @@ impl<'a> Simulation<'a> {
             affinity_start: Vec::new(),
             affinity_end: Vec::new(),
         };
-        let mut simulation = Simulation {
-            scenario,
-            spec,
-            turn: 0,
-            initial: Start::default(),
-            world,
-            partners,
-            out,
-            initial_outcomes: [0.0; 5],
-            initial_pull_gap: Vec::new(),
-            proximity: Vec::new(),
-            proximity_total: Vec::new(),
-            initial_distance: Vec::new(),
-            theatre_exposure: Vec::new(),
-            rates: rates(scenario),
-            gdp_term: vec![1.0; n],
-            trade_pairs: (0..n)
-                .flat_map(|i| ((i + 1)..n).map(move |j| (i, j)))
-                .filter(|&(i, j)| relations.trade[i * n + j].v() > 0.0)
-                .collect(),
-            trade_pair_constants: Vec::new(),
-            sanction_event_set: false,
-            run_key: rng::run_key(spec.run_seed),
-            draws: Draws::default(),
-            scratch,
-            arch,
-        };
-        simulation.proximity = (0..n * n)
+        let proximity: Vec<f64> = (0..n * n)
             .map(|idx| {
                 if idx / n == idx % n {
                     0.0
@@ -636,11 +621,11 @@ impl<'a> Simulation<'a> {
                 }
             })
             .collect();
-        simulation.proximity_total = (0..n)
-            .map(|i| simulation.proximity[i * n..(i + 1) * n].iter().sum())
+        let proximity_total = (0..n)
+            .map(|i| proximity[i * n..(i + 1) * n].iter().sum())
             .collect();
         let focal = scenario.focal;
-        simulation.theatre_exposure = scenario
+        let theatre_exposure = scenario
             .theatres
             .iter()
             .map(|h| {
@@ -658,21 +643,55 @@ impl<'a> Simulation<'a> {
                 } else {
                     parties
                         .iter()
-                        .map(|&k| simulation.proximity[focal * n + k])
+                        .map(|&k| proximity[focal * n + k])
                         .sum::<f64>()
                         / parties.len() as f64
                 }
             })
             .collect();
-        let x0 = &simulation.world.position;
-        simulation.initial_distance = (0..n * n)
+        let x0 = &world.position;
+        let initial_distance = (0..n * n)
             .map(|idx| (x0[idx / n] - x0[idx % n]).abs())
             .collect();
+        let setup = Setup {
+            initial: Start::default(),
+            partners,
+            initial_outcomes: [0.0; 5],
+            initial_pull_gap: Vec::new(),
+            proximity,
+            proximity_total,
+            initial_distance,
+            theatre_exposure,
+            rates: rates(scenario),
+            trade_pairs: (0..n)
+                .flat_map(|i| ((i + 1)..n).map(move |j| (i, j)))
+                .filter(|&(i, j)| relations.trade[i * n + j].v() > 0.0)
+                .collect(),
+            trade_pair_constants: Vec::new(),
+            run_key: rng::run_key(spec.run_seed),
+        };
+        let mut simulation = Simulation {
+            scenario,
+            spec,
+            turn: 0,
+            world,
+            out,
+            gdp_term: vec![1.0; n],
+            sanction_event_set: false,
+            setup: Rc::new(setup),
+            draws: Draws::default(),
+            scratch,
+            arch,
+        };
+        // The rest of the setup depends on the world at turn 0. Nothing shares the setup yet, so
+        // it can still be written.
+        let mut initial_pull_gap = Vec::new();
         Simulation::pull_gaps(
             &simulation.world,
             &mut simulation.scratch.pull,
-            &mut simulation.initial_pull_gap,
+            &mut initial_pull_gap,
         );
+        simulation.setup_mut().initial_pull_gap = initial_pull_gap;
         simulation.refresh_threat(0);
         for (t, theatre) in scenario.theatres.iter().enumerate() {
             let crisis = simulation.world.tension[t] >= theatre.crisis_threshold.v();
@@ -680,13 +699,14 @@ impl<'a> Simulation<'a> {
             simulation.world.crisis_ever[t] = crisis;
         }
         let w = &simulation.world;
-        simulation.initial = Start {
+        let initial = Start {
             position: w.position.clone(),
             affinity: w.affinity.clone(),
             trade: w.trade.clone(),
         };
-        let (initial, rates) = (&simulation.initial, &simulation.rates);
-        simulation.trade_pair_constants = simulation
+        let rates = &simulation.setup.rates;
+        let trade_pair_constants = simulation
+            .setup
             .trade_pairs
             .iter()
             .map(|&(i, j)| TradePair {
@@ -696,7 +716,11 @@ impl<'a> Simulation<'a> {
                 politicisation: rates.politicisation[i].max(rates.politicisation[j]),
             })
             .collect();
-        simulation.initial_outcomes = simulation.weighed_outcomes();
+        let setup = simulation.setup_mut();
+        setup.initial = initial;
+        setup.trade_pair_constants = trade_pair_constants;
+        let initial_outcomes = simulation.weighed_outcomes();
+        simulation.setup_mut().initial_outcomes = initial_outcomes;
         simulation.record();
         simulation
     }
@@ -735,8 +759,6 @@ impl<'a> Simulation<'a> {
             },
             turn: 0,
             world: self.world.clone(),
-            initial: self.initial.clone(),
-            partners: self.partners.clone(),
             // The record of turn 0, with the capacity of a whole run.
             out: Trajectory {
                 values: with_capacity_of(&self.out.values),
@@ -746,22 +768,19 @@ impl<'a> Simulation<'a> {
                 affinity_start: Vec::new(),
                 affinity_end: Vec::new(),
             },
-            initial_outcomes: self.initial_outcomes,
-            initial_pull_gap: self.initial_pull_gap.clone(),
-            proximity: self.proximity.clone(),
-            proximity_total: self.proximity_total.clone(),
-            initial_distance: self.initial_distance.clone(),
-            theatre_exposure: self.theatre_exposure.clone(),
-            rates: self.rates.clone(),
             gdp_term: self.gdp_term.clone(),
-            trade_pairs: self.trade_pairs.clone(),
-            trade_pair_constants: self.trade_pair_constants.clone(),
             sanction_event_set: self.sanction_event_set,
-            run_key: self.run_key,
+            setup: Rc::clone(&self.setup),
             draws: Draws::default(),
             scratch,
             arch: self.arch,
         }
+    }
+
+    /// The setup, to finish building it: only [`Simulation::new_with`] calls this, before any
+    /// sibling shares the setup.
+    fn setup_mut(&mut self) -> &mut Setup {
+        Rc::get_mut(&mut self.setup).expect("the setup is built before it is shared")
     }
 
     /// The current turn (the number of steps taken).
@@ -795,12 +814,12 @@ impl<'a> Simulation<'a> {
     /// [`Simulation::step`], bit for bit, whoever drew them.
     pub fn step_sharing(&mut self, draws: &mut Draws) {
         draws.ensure(
-            self.run_key,
+            self.setup.run_key,
             self.turn,
             self.scenario,
-            self.trade_pairs.len(),
+            self.setup.trade_pairs.len(),
         );
-        draws.ensure_trade_shocks(self.rates.trade_noise, self.arch);
+        draws.ensure_trade_shocks(self.setup.rates.trade_noise, self.arch);
         std::mem::swap(&mut self.draws, draws);
         self.advance();
         std::mem::swap(&mut self.draws, draws);
@@ -910,7 +929,7 @@ impl<'a> Simulation<'a> {
 
     /// The finished record, and the scratch buffers for another run.
     fn finish_parts(mut self) -> (Trajectory, Scratch) {
-        self.out.affinity_start = self.initial.affinity;
+        self.out.affinity_start = self.setup.initial.affinity.clone();
         self.out.affinity_end = self.world.affinity;
         (self.out, self.scratch)
     }
@@ -1278,11 +1297,11 @@ impl<'a> Simulation<'a> {
         );
         let mut next = std::mem::take(&mut self.scratch.position_next);
         next.clear();
-        let rates = &self.rates;
+        let rates = &self.setup.rates;
         for i in 0..n {
             let mut x = self.world.position[i];
-            x += rates.position_pull[i] * (gaps[i] - self.initial_pull_gap[i]);
-            x += rates.position_anchor * (self.initial.position[i] - x);
+            x += rates.position_pull[i] * (gaps[i] - self.setup.initial_pull_gap[i]);
+            x += rates.position_anchor * (self.setup.initial.position[i] - x);
             x += self.scratch.position_delta[i];
             x += rates.position_noise[i] * self.draws.normals_position[i];
             next.push(x.clamp(-10.0, 10.0));
@@ -1304,11 +1323,11 @@ impl<'a> Simulation<'a> {
         // wrote it at the end of the last turn and update_tension mirrors its incident hits.
         debug_assert!(self.affinity_t_is_current());
         let affinity_t = &self.scratch.affinity_t;
-        let rates = &self.rates;
+        let rates = &self.setup.rates;
         let w = &self.world;
-        let a0 = &self.initial.affinity;
-        let d0 = &self.initial_distance;
-        let scale = &self.proximity_total;
+        let a0 = &self.setup.initial.affinity;
+        let d0 = &self.setup.initial_distance;
+        let scale = &self.setup.proximity_total;
         let position = &w.position[..n];
         let next = &mut self.scratch.affinity_next;
         next.resize(n * n, 0.0);
@@ -1498,7 +1517,7 @@ impl<'a> Simulation<'a> {
             let range = i * n..(i + 1) * n;
             let at_row = &affinity_t[range.clone()];
             let relative = &relative[range.clone()];
-            let proximity = &self.proximity[range.clone()];
+            let proximity = &self.setup.proximity[range.clone()];
             let out = &mut w.threat[range.clone()];
             // Branch-free (selects), so that it vectorises; each element's operations are the
             // scalar formula's.
@@ -1536,7 +1555,7 @@ impl<'a> Simulation<'a> {
         let scenario = self.scenario;
         let n = self.world.n;
         let m = scenario.turn_months as f64;
-        let rates = &self.rates;
+        let rates = &self.setup.rates;
         // GDP grows first, so the gravity target uses this turn's GDP.
         for i in 0..n {
             self.world.gdp[i] *= rates.gdp_growth[i];
@@ -1614,44 +1633,50 @@ impl<'a> Simulation<'a> {
         let sanction_action = &s.sanction_action.values[..];
         let (gdp_term, enforcement) = (&self.gdp_term[..], &rates.enforcement[..]);
         let trade = &mut w.trade[..];
-        let constants = &self.trade_pair_constants[..self.trade_pairs.len()];
+        let constants = &self.setup.trade_pair_constants[..self.setup.trade_pairs.len()];
         // Two passes, so that the `exp` runs over a whole slice (where it vectorises, see
         // `crate::exp`): the log of each pair's political factor, then its exp, then the update.
         let factor = &mut s.trade_factor;
         factor.clear();
-        factor.extend(self.trade_pairs.iter().zip(constants).map(|(&(i, j), c)| {
-            let (ij, ji) = (i * n + j, j * n + i);
-            let affinity_change =
-                0.5 * (affinity[ij] + affinity_t[ij] - c.affinity_ij - c.affinity_ji);
-            // One exp for the political terms; sanctions and deals in log form.
-            let mut log_factor = c.politicisation * affinity_change;
-            if sanctions {
-                let sanction_ij = sanction_event[ij]
-                    .max(sanction_action[ij])
-                    .max(sanction_secondary[ij])
-                    * enforcement[i];
-                let sanction_ji = sanction_event[ji]
-                    .max(sanction_action[ji])
-                    .max(sanction_secondary[ji])
-                    * enforcement[j];
-                let sanction_level = sanction_ij.max(sanction_ji);
-                if sanction_level > 0.0 {
-                    log_factor += rates.ln_sanction * sanction_level;
-                }
-            }
-            if deal_in_force[ij] > 0.0 {
-                log_factor += rates.ln_fta * deal_in_force[ij];
-            }
-            log_factor
-        }));
+        factor.extend(
+            self.setup
+                .trade_pairs
+                .iter()
+                .zip(constants)
+                .map(|(&(i, j), c)| {
+                    let (ij, ji) = (i * n + j, j * n + i);
+                    let affinity_change =
+                        0.5 * (affinity[ij] + affinity_t[ij] - c.affinity_ij - c.affinity_ji);
+                    // One exp for the political terms; sanctions and deals in log form.
+                    let mut log_factor = c.politicisation * affinity_change;
+                    if sanctions {
+                        let sanction_ij = sanction_event[ij]
+                            .max(sanction_action[ij])
+                            .max(sanction_secondary[ij])
+                            * enforcement[i];
+                        let sanction_ji = sanction_event[ji]
+                            .max(sanction_action[ji])
+                            .max(sanction_secondary[ji])
+                            * enforcement[j];
+                        let sanction_level = sanction_ij.max(sanction_ji);
+                        if sanction_level > 0.0 {
+                            log_factor += rates.ln_sanction * sanction_level;
+                        }
+                    }
+                    if deal_in_force[ij] > 0.0 {
+                        log_factor += rates.ln_fta * deal_in_force[ij];
+                    }
+                    log_factor
+                }),
+        );
         for value in factor.iter_mut() {
             *value = crate::exp::exp(*value);
         }
         // The multiplicative noise of each pair, exp(σ z − σ²/2): a function of the turn's
         // draws and the run's σ only, so the draws compute it once for the policies that share
         // them (`Draws::trade_shocks`).
-        let shocks = &self.draws.trade_shock[..self.trade_pairs.len()];
-        for (k, &(i, j)) in self.trade_pairs.iter().enumerate() {
+        let shocks = &self.draws.trade_shock[..self.setup.trade_pairs.len()];
+        for (k, &(i, j)) in self.setup.trade_pairs.iter().enumerate() {
             let (ij, ji) = (i * n + j, j * n + i);
             let c = &constants[k];
             let crisis_term = if in_crisis[i] || in_crisis[j] {
@@ -1739,7 +1764,7 @@ impl<'a> Simulation<'a> {
             }
             Metric::Affinity { from, to } => self.world.affinity[from * n + to],
             Metric::Trade { from, to } => {
-                let t0 = self.initial.trade[from * n + to];
+                let t0 = self.setup.initial.trade[from * n + to];
                 if t0 > 0.0 {
                     self.world.trade[from * n + to] / t0
                 } else {
@@ -1770,7 +1795,9 @@ impl<'a> Simulation<'a> {
         let focal = scenario.focal;
         let w = &self.world;
         let trade_now: f64 = (0..n).map(|j| w.trade[focal * n + j]).sum();
-        let trade_start: f64 = (0..n).map(|j| self.initial.trade[focal * n + j]).sum();
+        let trade_start: f64 = (0..n)
+            .map(|j| self.setup.initial.trade[focal * n + j])
+            .sum();
         let prosperity = if trade_start > 0.0 {
             trade_now / trade_start - 1.0
         } else {
@@ -1778,12 +1805,14 @@ impl<'a> Simulation<'a> {
         };
         // Threat from others plus exposure to regional tension, over their largest possible sum.
         let regional: f64 = self
+            .setup
             .theatre_exposure
             .iter()
             .zip(&w.tension)
             .map(|(e, t)| e * t)
             .sum();
-        let possible = self.proximity_total[focal] + self.theatre_exposure.iter().sum::<f64>();
+        let possible =
+            self.setup.proximity_total[focal] + self.setup.theatre_exposure.iter().sum::<f64>();
         let security = if possible > 0.0 {
             1.0 - (self.focal_threat() + regional) / possible
         } else {
@@ -1813,7 +1842,7 @@ impl<'a> Simulation<'a> {
         let n = self.world.n;
         let weighed = self.weighed_outcomes();
         let composite: f64 = (0..5)
-            .map(|k| scenario.outcomes.weights[k] * (weighed[k] - self.initial_outcomes[k]))
+            .map(|k| scenario.outcomes.weights[k] * (weighed[k] - self.setup.initial_outcomes[k]))
             .sum();
         let theatre = scenario.outcomes.stability_theatre;
         let tension = theatre.map_or(0.0, |t| self.world.tension[t]);
@@ -1822,7 +1851,7 @@ impl<'a> Simulation<'a> {
         let out = &mut self.out.values;
         out.extend_from_slice(&weighed);
         out.extend_from_slice(&[composite, tension, crisis, threat]);
-        for &partner in &self.partners {
+        for &partner in &self.setup.partners {
             out.push(self.world.trade[scenario.focal * n + partner] / 1e9);
         }
         self.out.positions.extend_from_slice(&self.world.position);
