@@ -349,7 +349,6 @@ struct Setup {
 }
 
 /// Per-run constants of a trading pair `(i, j)`.
-#[derive(Clone)]
 struct TradePair {
     /// Starting trade, and starting affinity i toward j and j toward i.
     trade: f64,
