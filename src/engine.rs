@@ -133,10 +133,9 @@ pub fn run_policies_in(
         Scratch::default,
     );
     // The policies' worlds at turn 0 are the same: the first is built, the others copied.
-    let mut scratches = workspace.scratch.iter_mut().map(std::mem::take);
     let mut simulations: Vec<Simulation> = Vec::with_capacity(policies.len());
-    for &policy in policies {
-        let scratch = scratches.next().expect("a scratch per policy");
+    for (&policy, scratch) in policies.iter().zip(&mut workspace.scratch) {
+        let scratch = std::mem::take(scratch);
         let simulation = match simulations.first() {
             None => {
                 let spec = RunSpec { policy, run_seed };
@@ -261,7 +260,7 @@ pub struct World {
 
 /// Per-turn rates and per-actor constants, computed once per run from the (sampled) scenario so
 /// that the turn loop does no `powf` on constants (a turn may last several months).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 struct Rates {
     /// Share of the gap to baseline affinity closed per turn.
     affinity_drift: f64,
@@ -288,9 +287,8 @@ struct Rates {
     deal_months: f64,
 }
 
-/// The parts of the world at turn 0 that later turns read (kept apart from [`World`] so that a
-/// run copies three vectors, not the whole world).
-#[derive(Debug, Clone, Default)]
+/// The parts of the world at turn 0 that later turns read (three vectors, not the whole world).
+#[derive(Debug, Default)]
 struct Start {
     position: Vec<f64>,
     affinity: Vec<f64>,
@@ -818,7 +816,7 @@ impl<'a> Simulation<'a> {
             self.scenario,
             self.setup.trade_pairs.len(),
         );
-        draws.ensure_trade_shocks(self.setup.rates.trade_noise, self.arch);
+        draws.ensure_trade_noise(self.setup.rates.trade_noise, self.arch);
         std::mem::swap(&mut self.draws, draws);
         self.advance();
         std::mem::swap(&mut self.draws, draws);
@@ -1185,7 +1183,7 @@ impl<'a> Simulation<'a> {
         let hazard = scenario.param(Param::SecondarySanctionHazard);
         let months = scenario.param(Param::SecondarySanctionMonths);
         // Without arms purchases this turn every exposure is zero and nothing can happen (the
-        // uniforms are drawn whatever happens, in `draw`).
+        // uniforms are drawn whatever happens, in `Draws`).
         if self.scratch.arms.touched.is_empty() {
             return;
         }
@@ -1286,14 +1284,7 @@ impl<'a> Simulation<'a> {
     fn update_positions(&mut self) {
         let n = self.world.n;
         let mut gaps = std::mem::take(&mut self.scratch.pull_gap);
-        let (world, pull, out) = (&self.world, &mut self.scratch.pull, &mut gaps);
-        self.arch.dispatch(
-            #[inline(always)]
-            move || {
-                let (pull, out) = (pull, out);
-                Self::pull_gaps(world, pull, out)
-            },
-        );
+        self.vectorised(|this| Self::pull_gaps(&this.world, &mut this.scratch.pull, &mut gaps));
         let mut next = std::mem::take(&mut self.scratch.position_next);
         next.clear();
         let rates = &self.setup.rates;
@@ -1673,8 +1664,8 @@ impl<'a> Simulation<'a> {
         }
         // The multiplicative noise of each pair, exp(σ z − σ²/2): a function of the turn's
         // draws and the run's σ only, so the draws compute it once for the policies that share
-        // them (`Draws::trade_shocks`).
-        let shocks = &self.draws.trade_shock[..self.setup.trade_pairs.len()];
+        // them (`Draws::ensure_trade_noise`).
+        let noise = &self.draws.trade_noise[..self.setup.trade_pairs.len()];
         for (k, &(i, j)) in self.setup.trade_pairs.iter().enumerate() {
             let (ij, ji) = (i * n + j, j * n + i);
             let c = &constants[k];
@@ -1685,7 +1676,7 @@ impl<'a> Simulation<'a> {
             };
             let target =
                 c.trade * gdp_term[i] * gdp_term[j] * factor[k] * trade_shock[ij] * crisis_term;
-            let next = (trade[ij] + rates.trade_lambda * (target - trade[ij])) * shocks[k];
+            let next = (trade[ij] + rates.trade_lambda * (target - trade[ij])) * noise[k];
             trade[ij] = next.max(0.0);
             trade[ji] = trade[ij];
         }

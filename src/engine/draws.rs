@@ -36,9 +36,9 @@ pub struct Draws {
     /// Per actor with a secondary-sanction doctrine, in actor order, one uniform per actor.
     pub(super) uniform_secondary: Vec<f64>,
     /// Per trading pair, the trade noise factor `exp(σ z − σ²/2)` of its normal `z`, for the
-    /// `σ` whose bits are `trade_shock_sigma` (derived from the draws, not drawn).
-    pub(super) trade_shock: Vec<f64>,
-    trade_shock_sigma: Option<u64>,
+    /// `σ` whose bits are `trade_noise_sigma` (derived from the draws, not drawn).
+    pub(super) trade_noise: Vec<f64>,
+    trade_noise_sigma: Option<u64>,
 }
 
 impl Draws {
@@ -57,21 +57,21 @@ impl Draws {
         }
     }
 
-    /// Makes `trade_shock` the noise factors of the trade normals for the per-turn noise SD
+    /// Makes `trade_noise` the noise factors of the trade normals for the per-turn noise SD
     /// `sigma`, unless it already is (the policies of a run share `sigma`).
-    pub(super) fn ensure_trade_shocks(&mut self, sigma: f64, arch: pulp::Arch) {
-        if self.trade_shock_sigma == Some(sigma.to_bits()) {
+    pub(super) fn ensure_trade_noise(&mut self, sigma: f64, arch: pulp::Arch) {
+        if self.trade_noise_sigma == Some(sigma.to_bits()) {
             return;
         }
         let half_variance = 0.5 * sigma * sigma;
-        self.trade_shock.clear();
-        self.trade_shock.extend(
+        self.trade_noise.clear();
+        self.trade_noise.extend(
             self.normals_trade
                 .iter()
                 .map(|&z| sigma * z - half_variance),
         );
-        crate::exp::exp_in_place_on(arch, &mut self.trade_shock);
-        self.trade_shock_sigma = Some(sigma.to_bits());
+        crate::exp::exp_in_place_on(arch, &mut self.trade_noise);
+        self.trade_noise_sigma = Some(sigma.to_bits());
     }
 
     /// Whether every buffer has the length `scenario` and `trading_pairs` call for.
@@ -122,7 +122,7 @@ impl Draws {
         }
         self.drawn_for = Some((run_key, turn));
         // The noise factors belong to the old normals.
-        self.trade_shock_sigma = None;
+        self.trade_noise_sigma = None;
     }
 }
 
