@@ -20,24 +20,21 @@ fn inputs() -> Vec<f64> {
         .collect()
 }
 
-#[divan::bench]
-fn portable_exp_in_place(bencher: Bencher) {
-    let input = inputs();
-    bencher
-        .counter(ItemsCount::new(N))
-        .with_inputs(|| input.clone())
-        .bench_local_refs(|values| exp_in_place(black_box(values.as_mut_slice())));
-}
-
-#[divan::bench]
-fn libm_exp_loop(bencher: Bencher) {
+/// entente's `exp_in_place`, and a loop of libm's `exp`, over the same values.
+#[divan::bench(args = ["portable_exp_in_place", "libm_exp_loop"])]
+fn exp(bencher: Bencher, which: &str) {
     let input = inputs();
     bencher
         .counter(ItemsCount::new(N))
         .with_inputs(|| input.clone())
         .bench_local_refs(|values| {
-            for value in black_box(values.as_mut_slice()) {
-                *value = value.exp();
+            let values = black_box(values.as_mut_slice());
+            if which == "portable_exp_in_place" {
+                exp_in_place(values);
+            } else {
+                for value in values {
+                    *value = value.exp();
+                }
             }
         });
 }

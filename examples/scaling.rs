@@ -110,7 +110,7 @@ fn summarise(mut size: Size) -> Row {
         pair_turns: n * (n - 1) * TURNS as u64,
         runs: size.times.len(),
         fastest: size.times[0],
-        median: median(&size.times),
+        median: entente::stats::quantile_sorted(&size.times, 0.5),
     };
     println!(
         "{:>4} actors: {:>5} runs, fastest {:.3} ms, median {:.3} ms, {:.1} M pair-turns/s (fastest)",
@@ -121,16 +121,6 @@ fn summarise(mut size: Size) -> Row {
         row.pair_turns as f64 / row.fastest / 1e6
     );
     row
-}
-
-/// The median of sorted values.
-fn median(sorted: &[f64]) -> f64 {
-    let k = sorted.len() / 2;
-    if sorted.len() % 2 == 1 {
-        sorted[k]
-    } else {
-        (sorted[k - 1] + sorted[k]) / 2.0
-    }
 }
 
 fn csv(rows: &[Row]) -> String {
