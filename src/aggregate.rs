@@ -221,24 +221,37 @@ fn fold(
     let skip: Vec<bool> = (0..samples.len())
         .map(|k| matrix.is_some_and(|n| k / n == k % n))
         .collect();
-    // Cache blocking: a block of samples (their sums and sketch buckets stay in cache) takes the
-    // chunk's runs one after the other, reading each run's values for the block in order. Sample
-    // by sample over all runs reads one value from each of a chunk's runs (a cache miss each);
-    // run by run over all samples evicts the samples. Each sample still sees its values in run
-    // order, so the results are the same. 64 samples: each run then gives eight consecutive
-    // cache lines, which the prefetcher follows, while the block's sketches (about 3 KiB each
-    // for Korea) stay in L2 (`cargo bench --bench aggregate`: 64 was 10-20% faster than 16 and
-    // 128 on 2026-11-26; 16 had been the best of 8, 16 and 32 on a loaded machine).
+    // Cache blocking: a block of samples takes the chunk's runs at once. The block's values are
+    // first gathered run by run (each run gives `BLOCK` consecutive values, which the prefetcher
+    // follows) into a sample-major buffer, then each sample takes its values in one
+    // `Sample::extend`, with its sums in registers and its sketch's counts in L1. Pushing a
+    // value at a time into each sample of the block in turn (the fold before 2026-11-26) waited
+    // on a count in L2 for most values. Each sample still sees its values in run order, so the
+    // results are the same.
     const BLOCK: usize = 64;
+    // Runs gathered at a time: the eight values of a sample are one cache line of `column`.
+    const TILE: usize = 8;
+    let n_runs = runs.len();
+    let mut column = vec![0.0; BLOCK * n_runs];
     for (b, block) in samples.chunks_mut(BLOCK).enumerate() {
         let first = b * BLOCK;
-        let skip = &skip[first..first + block.len()];
-        for run in runs {
-            let values = pick(&run[slot]).get(first..).unwrap_or(&[]);
-            for ((sample, &v), &skip) in block.iter_mut().zip(values).zip(skip) {
-                if !skip {
-                    sample.push(v);
+        let width = block.len();
+        for (t, tile) in runs.chunks(TILE).enumerate() {
+            let r0 = t * TILE;
+            let mut rows = [&[][..]; TILE];
+            for (row, run) in rows.iter_mut().zip(tile) {
+                *row = &pick(&run[slot])[first..first + width];
+            }
+            for k in 0..width {
+                let out = &mut column[k * n_runs + r0..k * n_runs + r0 + tile.len()];
+                for (value, row) in out.iter_mut().zip(&rows) {
+                    *value = row[k];
                 }
+            }
+        }
+        for (k, sample) in block.iter_mut().enumerate() {
+            if !skip[first + k] {
+                sample.extend(&column[k * n_runs..(k + 1) * n_runs]);
             }
         }
     }
