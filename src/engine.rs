@@ -309,7 +309,8 @@ pub struct Simulation<'a> {
     /// What the run derives from the scenario before its first turn, shared by the policies of
     /// the run ([`Simulation::sibling`]).
     setup: Rc<Setup>,
-    /// The turn's random numbers, while a step reads them (see [`Simulation::step_sharing`]).
+    /// The random numbers of [`Simulation::step`], which draws its own; the simulations of
+    /// [`Simulation::step_sharing`] are handed theirs.
     draws: Draws,
     /// Scratch buffers reused every turn.
     scratch: Scratch,
@@ -817,13 +818,13 @@ impl<'a> Simulation<'a> {
             self.setup.trade_pairs.len(),
         );
         draws.ensure_trade_noise(self.setup.rates.trade_noise, self.arch);
-        std::mem::swap(&mut self.draws, draws);
-        self.advance();
-        std::mem::swap(&mut self.draws, draws);
+        // Passed down, not swapped in: a `Draws` is a dozen vectors, and moving them in and out
+        // of the simulation twice per turn cost 2% of a Korea study.
+        self.advance(draws);
     }
 
-    /// Steps 2 to 7 of a turn, with the turn's random numbers in `self.draws`.
-    fn advance(&mut self) {
+    /// Steps 2 to 7 of a turn, with the turn's random numbers `draws`.
+    fn advance(&mut self, draws: &Draws) {
         let scenario = self.scenario;
         let n = self.world.n;
         let m = scenario.turn_months as f64;
@@ -856,7 +857,7 @@ impl<'a> Simulation<'a> {
         }
         // 3. Random events (conditions on the start-of-turn world).
         for (k, event) in scenario.random_events.iter().enumerate() {
-            let u = self.draws.uniform_random_event[k];
+            let u = draws.uniform_random_event[k];
             if turn < event.from_turn || turn >= event.until_turn {
                 continue;
             }
@@ -894,12 +895,12 @@ impl<'a> Simulation<'a> {
             }
         }
         // 5. Treaties and secondary sanctions.
-        self.treaties(turn);
-        self.secondary_sanctions(turn);
+        self.treaties(turn, draws);
+        self.secondary_sanctions(turn, draws);
 
         // 6. Updates.
-        self.update_positions();
-        self.update_affinity();
+        self.update_positions(draws);
+        self.update_affinity(draws);
         // The world's ties become this turn's: clear last turn's entries, copy this turn's.
         let s = &mut self.scratch;
         for &idx in &s.defence_tie_last {
@@ -911,8 +912,8 @@ impl<'a> Simulation<'a> {
         s.defence_tie_last.clear();
         s.defence_tie_last.extend_from_slice(&s.defence_tie.touched);
         self.refresh_threat(turn + 1);
-        self.update_trade(turn + 1);
-        self.update_tension();
+        self.update_trade(turn + 1, draws);
+        self.update_tension(draws);
 
         self.turn += 1;
         // 7. Record.
@@ -1126,7 +1127,7 @@ impl<'a> Simulation<'a> {
     }
 
     #[inline(never)]
-    fn treaties(&mut self, turn: u32) {
+    fn treaties(&mut self, turn: u32, draws: &Draws) {
         let scenario = self.scenario;
         let n = self.world.n;
         for (k, treaty) in scenario.treaties.iter().enumerate() {
@@ -1148,7 +1149,7 @@ impl<'a> Simulation<'a> {
             let credibility = scenario.credibility(k);
             let mut any_honoured = false;
             for (idx, &party) in treaty.parties.iter().enumerate() {
-                let honoured = self.draws.uniform_honour[k][idx] < credibility;
+                let honoured = draws.uniform_honour[k][idx] < credibility;
                 any_honoured |= honoured;
                 for &other in &treaty.parties {
                     if other == party {
@@ -1176,7 +1177,7 @@ impl<'a> Simulation<'a> {
     }
 
     #[inline(never)]
-    fn secondary_sanctions(&mut self, turn: u32) {
+    fn secondary_sanctions(&mut self, turn: u32, draws: &Draws) {
         let scenario = self.scenario;
         let n = self.world.n;
         let m = scenario.turn_months as f64;
@@ -1194,7 +1195,7 @@ impl<'a> Simulation<'a> {
                 continue;
             }
             for buyer in 0..n {
-                let u = self.draws.uniform_secondary[block * n + buyer];
+                let u = draws.uniform_secondary[block * n + buyer];
                 if buyer == enforcer || targets.contains(&buyer) {
                     continue;
                 }
@@ -1281,7 +1282,7 @@ impl<'a> Simulation<'a> {
     }
 
     #[inline(never)]
-    fn update_positions(&mut self) {
+    fn update_positions(&mut self, draws: &Draws) {
         let n = self.world.n;
         let mut gaps = std::mem::take(&mut self.scratch.pull_gap);
         self.vectorised(|this| Self::pull_gaps(&this.world, &mut this.scratch.pull, &mut gaps));
@@ -1293,7 +1294,7 @@ impl<'a> Simulation<'a> {
             x += rates.position_pull[i] * (gaps[i] - self.setup.initial_pull_gap[i]);
             x += rates.position_anchor * (self.setup.initial.position[i] - x);
             x += self.scratch.position_delta[i];
-            x += rates.position_noise[i] * self.draws.normals_position[i];
+            x += rates.position_noise[i] * draws.normals_position[i];
             next.push(x.clamp(-10.0, 10.0));
         }
         std::mem::swap(&mut self.world.position, &mut next);
@@ -1302,12 +1303,12 @@ impl<'a> Simulation<'a> {
     }
 
     #[inline(never)]
-    fn update_affinity(&mut self) {
-        self.vectorised(|this| this.update_affinity_body());
+    fn update_affinity(&mut self, draws: &Draws) {
+        self.vectorised(|this| this.update_affinity_body(draws));
     }
 
     #[inline(always)]
-    fn update_affinity_body(&mut self) {
+    fn update_affinity_body(&mut self, draws: &Draws) {
         let n = self.world.n;
         // `scratch.affinity_t` already holds the transpose of the current affinity: refresh_threat
         // wrote it at the end of the last turn and update_tension mirrors its incident hits.
@@ -1382,7 +1383,7 @@ impl<'a> Simulation<'a> {
             let a0_row = &a0[range.clone()];
             let d0_row = &d0[range.clone()];
             let delta_row = &mut self.scratch.affinity_delta[range.clone()];
-            let z_row = &self.draws.normals_affinity[range.clone()];
+            let z_row = &draws.normals_affinity[range.clone()];
             let out = &mut next[range];
             let balance = &balance[..n];
             let xi = position[i];
@@ -1536,12 +1537,12 @@ impl<'a> Simulation<'a> {
     }
 
     #[inline(never)]
-    fn update_trade(&mut self, next_turn: u32) {
-        self.vectorised(move |this| this.update_trade_body(next_turn));
+    fn update_trade(&mut self, next_turn: u32, draws: &Draws) {
+        self.vectorised(move |this| this.update_trade_body(next_turn, draws));
     }
 
     #[inline(always)]
-    fn update_trade_body(&mut self, next_turn: u32) {
+    fn update_trade_body(&mut self, next_turn: u32, draws: &Draws) {
         let scenario = self.scenario;
         let n = self.world.n;
         let m = scenario.turn_months as f64;
@@ -1665,7 +1666,7 @@ impl<'a> Simulation<'a> {
         // The multiplicative noise of each pair, exp(σ z − σ²/2): a function of the turn's
         // draws and the run's σ only, so the draws compute it once for the policies that share
         // them (`Draws::ensure_trade_noise`).
-        let noise = &self.draws.trade_noise[..self.setup.trade_pairs.len()];
+        let noise = &draws.trade_noise[..self.setup.trade_pairs.len()];
         for (k, &(i, j)) in self.setup.trade_pairs.iter().enumerate() {
             let (ij, ji) = (i * n + j, j * n + i);
             let c = &constants[k];
@@ -1684,7 +1685,7 @@ impl<'a> Simulation<'a> {
     }
 
     #[inline(never)]
-    fn update_tension(&mut self) {
+    fn update_tension(&mut self, draws: &Draws) {
         let scenario = self.scenario;
         let n = self.world.n;
         let m = scenario.turn_months as f64;
@@ -1694,7 +1695,7 @@ impl<'a> Simulation<'a> {
             let calm = h.incident_rate_calm.v();
             let rate = (calm + (h.incident_rate_hot.v() - calm) * tension) * m;
             let incidents = rng::negative_binomial(
-                self.draws.uniform_incident[t],
+                draws.uniform_incident[t],
                 rate,
                 h.incident_dispersion.v(),
             ) as f64;
