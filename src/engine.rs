@@ -389,7 +389,6 @@ struct Scratch {
     /// computed from (it is valid whenever the powers are the same, in any run).
     relative: Vec<f64>,
     relative_power: Vec<f64>,
-    pull: PullScratch,
     pull_gap: Vec<f64>,
     /// Each trading pair's political factor (update_trade).
     trade_factor: Vec<f64>,
@@ -415,13 +414,6 @@ impl Scratch {
         self.secondary_set.clear();
         self.affinity_t.clear();
     }
-}
-
-/// Four rows of position-pull weights, and of weights times positions.
-#[derive(Default)]
-struct PullScratch {
-    weight: Vec<f64>,
-    weighted: Vec<f64>,
 }
 
 /// An `n` x `n` matrix of one turn's action intensities, almost all zero, that remembers which
@@ -683,14 +675,15 @@ impl<'a> Simulation<'a> {
         };
         // The rest of the setup depends on the world at turn 0. Nothing shares the setup yet, so
         // it can still be written.
+        // refresh_threat makes the transpose of the affinity that pull_gaps reads.
+        simulation.refresh_threat(0);
         let mut initial_pull_gap = Vec::new();
         Simulation::pull_gaps(
             &simulation.world,
-            &mut simulation.scratch.pull,
+            &simulation.scratch.affinity_t,
             &mut initial_pull_gap,
         );
         simulation.setup_mut().initial_pull_gap = initial_pull_gap;
-        simulation.refresh_threat(0);
         for (t, theatre) in scenario.theatres.iter().enumerate() {
             let crisis = simulation.world.tension[t] >= theatre.crisis_threshold.v();
             simulation.world.crisis[t] = crisis;
@@ -1219,73 +1212,99 @@ impl<'a> Simulation<'a> {
     }
 
     /// Each actor's weighted mean of its partners' positions minus its own (0 if it likes no
-    /// one), into `gaps`. The weights of four rows are computed branch-free (so that the
-    /// divisions vectorise), then each row is summed over j in order, as the scalar loop did, with
-    /// the four rows' addition chains overlapping. The diagonal's weight is -0.0, the exact
-    /// identity of addition, where the scalar loop skipped it.
+    /// one), into `gaps`; `affinity_t` is the transpose of `world.affinity`. Rows are taken
+    /// eight at a time (then four, then one) as the lanes of arrays, which compile to vectors:
+    /// lane `r` is row `first + r`, and the loops run over `j`. Lane `r` reads `A_(first+r) j` as
+    /// `affinity_t[j n + first + r]` and the trade of the pair as `trade[j n + first + r]` (trade
+    /// is symmetric), so the lanes of one `j` are consecutive values, one vector load. Each lane's
+    /// sums still run over `j` in order and each element's operations are the scalar formula's,
+    /// so the bits are those of the scalar loop; the diagonal's weight is -0.0, the exact
+    /// identity of addition, where the scalar loop skipped it. (Rows of 8 actors are too short
+    /// for a vector loop along the row: its set-up and alias checks cost as much as the row.)
     #[inline(always)]
-    fn pull_gaps(world: &World, scratch: &mut PullScratch, gaps: &mut Vec<f64>) {
+    fn pull_gaps(world: &World, affinity_t: &[f64], gaps: &mut Vec<f64>) {
         let n = world.n;
+        debug_assert!((0..n).all(|i| {
+            (0..i).all(|j| world.trade[i * n + j].to_bits() == world.trade[j * n + i].to_bits())
+        }));
         gaps.clear();
-        if n == 0 {
-            return;
+        gaps.resize(n, 0.0);
+        let mut first = 0;
+        while first < n {
+            first += match n - first {
+                8.. => Self::pull_lanes::<8>(world, affinity_t, first, gaps),
+                4.. => Self::pull_lanes::<4>(world, affinity_t, first, gaps),
+                _ => Self::pull_lanes::<1>(world, affinity_t, first, gaps),
+            };
         }
-        let position = &world.position[..n];
+    }
+
+    /// The gaps of rows `first .. first + L` (see [`Simulation::pull_gaps`]); returns `L`.
+    #[inline(always)]
+    fn pull_lanes<const L: usize>(
+        world: &World,
+        affinity_t: &[f64],
+        first: usize,
+        gaps: &mut [f64],
+    ) -> usize {
+        let n = world.n;
         let share = 1.0 / (n - 1) as f64;
         // The start of `Iterator::sum` for f64 (whatever sign of zero it is).
         let empty_sum: f64 = std::iter::empty::<f64>().sum();
-        scratch.weight.resize(4 * n, 0.0);
-        scratch.weighted.resize(4 * n, 0.0);
-        let mut first = 0;
-        while first < n {
-            let rows = (n - first).min(4);
-            let trade = |r: usize| &world.trade[(first + r) * n..(first + r + 1) * n];
-            let mut total = [empty_sum; 4];
-            for j in 0..n {
-                for r in 0..rows {
-                    total[r] += trade(r)[j];
-                }
+        let position = &world.position[..n];
+        let lanes = |matrix: &[f64], j: usize| -> [f64; L] {
+            let start = j * n + first;
+            matrix[start..start + L]
+                .try_into()
+                .expect("a slice of L values")
+        };
+        let mut total = [empty_sum; L];
+        for j in 0..n {
+            let trade = lanes(&world.trade, j);
+            for r in 0..L {
+                total[r] += trade[r];
             }
-            for r in 0..rows {
-                let i = first + r;
-                let affinity = &world.affinity[i * n..(i + 1) * n];
-                let trade = trade(r);
-                let total = total[r];
-                let weight = &mut scratch.weight[r * n..(r + 1) * n];
-                let weighted = &mut scratch.weighted[r * n..(r + 1) * n];
-                for j in 0..n {
-                    let liking = affinity[j].max(0.0);
-                    let dependence = if total > 0.0 { trade[j] / total } else { 0.0 };
-                    let w = liking * 0.5 * (dependence + share);
-                    weight[j] = w;
-                    weighted[j] = w * position[j];
-                }
-                weight[i] = -0.0;
-                weighted[i] = -0.0;
-            }
-            let (mut weight_sum, mut weighted_sum) = ([0.0; 4], [0.0; 4]);
-            for j in 0..n {
-                for r in 0..rows {
-                    weight_sum[r] += scratch.weight[r * n + j];
-                    weighted_sum[r] += scratch.weighted[r * n + j];
-                }
-            }
-            for r in 0..rows {
-                gaps.push(if weight_sum[r] > 0.0 {
-                    weighted_sum[r] / weight_sum[r] - position[first + r]
+        }
+        let (mut weight_sum, mut weighted_sum) = ([0.0; L], [0.0; L]);
+        for (j, &x) in position.iter().enumerate() {
+            let (affinity, trade) = (lanes(affinity_t, j), lanes(&world.trade, j));
+            let (mut weight, mut weighted) = ([0.0; L], [0.0; L]);
+            for r in 0..L {
+                let liking = affinity[r].max(0.0);
+                let dependence = if total[r] > 0.0 {
+                    trade[r] / total[r]
                 } else {
                     0.0
-                });
+                };
+                weight[r] = liking * 0.5 * (dependence + share);
+                weighted[r] = weight[r] * x;
             }
-            first += rows;
+            if let Some(r) = j.checked_sub(first).filter(|&r| r < L) {
+                weight[r] = -0.0;
+                weighted[r] = -0.0;
+            }
+            for r in 0..L {
+                weight_sum[r] += weight[r];
+                weighted_sum[r] += weighted[r];
+            }
         }
+        for r in 0..L {
+            gaps[first + r] = if weight_sum[r] > 0.0 {
+                weighted_sum[r] / weight_sum[r] - position[first + r]
+            } else {
+                0.0
+            };
+        }
+        L
     }
 
     #[inline(never)]
     fn update_positions(&mut self, draws: &Draws) {
         let n = self.world.n;
         let mut gaps = std::mem::take(&mut self.scratch.pull_gap);
-        self.vectorised(|this| Self::pull_gaps(&this.world, &mut this.scratch.pull, &mut gaps));
+        // `scratch.affinity_t` is the transpose of the current affinity (see update_affinity).
+        debug_assert!(self.affinity_t_is_current());
+        self.vectorised(|this| Self::pull_gaps(&this.world, &this.scratch.affinity_t, &mut gaps));
         let mut next = std::mem::take(&mut self.scratch.position_next);
         next.clear();
         let rates = &self.setup.rates;
@@ -1694,11 +1713,9 @@ impl<'a> Simulation<'a> {
             let reversion = per_turn(h.reversion.v(), m);
             let calm = h.incident_rate_calm.v();
             let rate = (calm + (h.incident_rate_hot.v() - calm) * tension) * m;
-            let incidents = rng::negative_binomial(
-                draws.uniform_incident[t],
-                rate,
-                h.incident_dispersion.v(),
-            ) as f64;
+            let incidents =
+                rng::negative_binomial(draws.uniform_incident[t], rate, h.incident_dispersion.v())
+                    as f64;
             let next = tension
                 + reversion * (scenario.baseline_tension(t) - tension)
                 + h.incident_tension.v() * incidents
