@@ -1523,35 +1523,35 @@ impl<'a> Simulation<'a> {
                 }
             }
         }
-        for i in 0..n {
-            let range = i * n..(i + 1) * n;
-            let at_row = &affinity_t[range.clone()];
-            let relative = &relative[range.clone()];
-            let proximity = &self.setup.proximity[range.clone()];
-            let out = &mut w.threat[range.clone()];
-            // Branch-free (selects), so that it vectorises; each element's operations are the
-            // scalar formula's.
-            let threat = |j: usize| {
-                let hostility = (-at_row[j]).max(0.0);
-                (hostility, relative[j] * hostility * proximity[j])
-            };
-            if non_aggression.is_empty() {
-                for j in 0..n {
-                    let (hostility, value) = threat(j);
-                    out[j] = if hostility == 0.0 { 0.0 } else { value };
-                }
-            } else {
-                let non_aggression = &non_aggression[range];
-                for j in 0..n {
-                    let (hostility, value) = threat(j);
-                    out[j] = if hostility == 0.0 {
-                        0.0
-                    } else {
-                        value * non_aggression[j]
-                    };
-                }
+        // Every pair's threat depends on its own entries only, so the loop runs over the whole
+        // matrix at once (one vector loop of n² elements rather than n short rows, which matters
+        // for small scenarios); the diagonal is zeroed after. Branch-free (selects), so that it
+        // vectorises; each element's operations are the scalar formula's.
+        let nn = n * n;
+        let (at, relative) = (&affinity_t[..nn], &relative[..nn]);
+        let (proximity, out) = (&self.setup.proximity[..nn], &mut w.threat[..nn]);
+        let threat = |k: usize| {
+            let hostility = (-at[k]).max(0.0);
+            (hostility, relative[k] * hostility * proximity[k])
+        };
+        if non_aggression.is_empty() {
+            for (k, out) in out.iter_mut().enumerate() {
+                let (hostility, value) = threat(k);
+                *out = if hostility == 0.0 { 0.0 } else { value };
             }
-            out[i] = 0.0;
+        } else {
+            let non_aggression = &non_aggression[..nn];
+            for (k, out) in out.iter_mut().enumerate() {
+                let (hostility, value) = threat(k);
+                *out = if hostility == 0.0 {
+                    0.0
+                } else {
+                    value * non_aggression[k]
+                };
+            }
+        }
+        for i in 0..n {
+            out[i * n + i] = 0.0;
         }
     }
 

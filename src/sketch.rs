@@ -199,11 +199,13 @@ impl Sample {
     fn switch(&mut self, x: f64) {
         let mut sketch = Box::new(LogSketch::new());
         if let Store::Exact(values) = &self.store {
-            for &v in values.iter().chain([x].iter()) {
-                self.moments.add(v);
+            self.moments.add_all(values);
+            for &v in values {
                 sketch.add(v);
             }
         }
+        self.moments.add(x);
+        sketch.add(x);
         self.store = Store::Sketch(sketch);
     }
 
