@@ -1478,26 +1478,35 @@ impl<'a> Simulation<'a> {
                 continue;
             }
             let credibility = scenario.credibility(k);
-            for &i in &treaty.parties {
-                for &j in &treaty.parties {
-                    if i == j {
-                        continue;
-                    }
-                    match treaty.kind {
-                        TreatyKind::Defence | TreatyKind::Offence => {
-                            w.effective_power[i] += credibility * share[j]
-                        }
-                        TreatyKind::NonAggression => {
-                            // Filled only when some non-aggression pact is in force (x * 1.0 is x,
-                            // so the threat loop skips the factor when it is all ones).
-                            if non_aggression.is_empty() {
-                                non_aggression.resize(n * n, 1.0);
+            let parties = &treaty.parties;
+            match treaty.kind {
+                TreatyKind::Defence | TreatyKind::Offence => {
+                    // Each party's sum runs over the others in the treaty's order.
+                    for &i in parties {
+                        let mut power = w.effective_power[i];
+                        for &j in parties {
+                            if j != i {
+                                power += credibility * share[j];
                             }
-                            non_aggression[i * n + j] *= 1.0 - credibility
                         }
-                        TreatyKind::Neutrality | TreatyKind::Consultation => {}
+                        w.effective_power[i] = power;
                     }
                 }
+                TreatyKind::NonAggression => {
+                    // Filled only when some non-aggression pact is in force (x * 1.0 is x, so
+                    // the threat loop skips the factor when it is all ones).
+                    if non_aggression.is_empty() {
+                        non_aggression.resize(n * n, 1.0);
+                    }
+                    for &i in parties {
+                        for &j in parties {
+                            if j != i {
+                                non_aggression[i * n + j] *= 1.0 - credibility;
+                            }
+                        }
+                    }
+                }
+                TreatyKind::Neutrality | TreatyKind::Consultation => {}
             }
         }
         let power = &w.effective_power[..n];
