@@ -150,12 +150,7 @@ impl Sample {
                 sketch.add(x);
             }
             Store::Exact(values) if values.len() < self.exact_limit => {
-                if values.len() == values.capacity() {
-                    // Grow by doubling, but never past the limit: the kept values stay within
-                    // the budget the limit was computed from.
-                    let more = values.len().max(4).min(self.exact_limit - values.len());
-                    values.reserve_exact(more);
-                }
+                reserve_kept(values, 1, self.exact_limit);
                 values.push(x)
             }
             Store::Exact(_) => self.switch(x),
@@ -178,11 +173,7 @@ impl Sample {
                 Store::Exact(kept) if kept.len() < self.exact_limit => {
                     let room = (self.exact_limit - kept.len()).min(rest.len());
                     let (now, later) = rest.split_at(room);
-                    if kept.capacity() - kept.len() < now.len() {
-                        // As in `push`: grow by doubling, never past the limit.
-                        let more = kept.len().max(4).max(now.len());
-                        kept.reserve_exact(more.min(self.exact_limit - kept.len()));
-                    }
+                    reserve_kept(kept, now.len(), self.exact_limit);
                     kept.extend_from_slice(now);
                     rest = later;
                 }
@@ -289,6 +280,16 @@ impl Sample {
         };
         let (a, b) = (at(lo), at(hi));
         a + (h - lo as f64) * (b - a)
+    }
+}
+
+/// Room for `extra` more kept values (`values.len() + extra <= limit`): when full, grow by
+/// doubling (at least by `extra`), but never past the limit, so the kept values stay within the
+/// budget the limit was computed from.
+fn reserve_kept(values: &mut Vec<f64>, extra: usize, limit: usize) {
+    if values.capacity() - values.len() < extra {
+        let more = values.len().max(4).max(extra);
+        values.reserve_exact(more.min(limit - values.len()));
     }
 }
 
