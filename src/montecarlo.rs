@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::engine::{self, Trajectory, Workspace};
 use crate::rng;
-use crate::scenario::Scenario;
+use crate::scenario::{Sampler, Scenario};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -146,16 +146,20 @@ fn simulate(
 ) -> Option<Vec<Vec<Trajectory>>> {
     let out: Vec<Vec<Trajectory>> = (runs.start..runs.end)
         .into_par_iter()
-        // One workspace per piece of work rayon hands a thread, lent to run after run.
-        .map_init(Workspace::default, |workspace, r| {
-            if cancel.load(Ordering::Relaxed) {
-                return Vec::new();
-            }
-            let run_seed = rng::run_seed(spec.seed, r as u64);
-            let out = run_policies(workspace, scenario, &spec.policies, run_seed);
-            progress(spec.policies.len() as u64);
-            out
-        })
+        // One workspace and one sampler per piece of work rayon hands a thread, lent to run
+        // after run.
+        .map_init(
+            || (Workspace::default(), Sampler::new(scenario)),
+            |(workspace, sampler), r| {
+                if cancel.load(Ordering::Relaxed) {
+                    return Vec::new();
+                }
+                let run_seed = rng::run_seed(spec.seed, r as u64);
+                let out = run_policies(workspace, sampler, &spec.policies, run_seed);
+                progress(spec.policies.len() as u64);
+                out
+            },
+        )
         .collect();
     (!cancel.load(Ordering::Relaxed)).then_some(out)
 }
@@ -164,10 +168,10 @@ fn simulate(
 /// policies step in lockstep and share each turn's random numbers.
 fn run_policies(
     workspace: &mut Workspace,
-    scenario: &Scenario,
+    sampler: &mut Sampler,
     policies: &[usize],
     run_seed: u64,
 ) -> Vec<Trajectory> {
-    let sampled = scenario.sample(&mut rng::sample_rng(run_seed));
-    engine::run_policies_in(workspace, &sampled, policies, run_seed)
+    let sampled = sampler.sample(&mut rng::sample_rng(run_seed));
+    engine::run_policies_in(workspace, sampled, policies, run_seed)
 }

@@ -15,7 +15,7 @@ use crate::rng::SimRng;
 use rand::RngExt;
 
 /// A number that may be uncertain: a point (`low == high`) or a uniform range, with provenance.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Num {
     pub low: f64,
     pub high: f64,
@@ -23,6 +23,41 @@ pub struct Num {
     pub source: Option<std::sync::Arc<str>>,
     pub year: Option<i64>,
     pub note: Option<std::sync::Arc<str>>,
+}
+
+impl Clone for Num {
+    fn clone(&self) -> Num {
+        Num {
+            low: self.low,
+            high: self.high,
+            source: self.source.clone(),
+            year: self.year,
+            note: self.note.clone(),
+        }
+    }
+
+    /// As `*self = source.clone()`, but a provenance that is already shared (the same `Arc`) is
+    /// left alone: its reference count is not touched, which matters when threads copy numbers
+    /// run after run ([`Sampler`]), since the count is one cache line they would all write.
+    fn clone_from(&mut self, source: &Num) {
+        self.low = source.low;
+        self.high = source.high;
+        self.year = source.year;
+        share(&mut self.source, &source.source);
+        share(&mut self.note, &source.note);
+    }
+}
+
+/// `*to = from.clone()`, unless both are already the same `Arc` (or both `None`).
+fn share(to: &mut Option<std::sync::Arc<str>>, from: &Option<std::sync::Arc<str>>) {
+    let same = match (&*to, from) {
+        (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    };
+    if !same {
+        *to = from.clone();
+    }
 }
 
 impl Num {
@@ -523,10 +558,10 @@ impl Scenario {
         for i in 0..n {
             for j in (i + 1)..n {
                 let (ij, ji) = (i * n + j, j * n + i);
-                relations.trade[ji] = relations.trade[ij].clone();
-                relations.proximity[ji] = relations.proximity[ij].clone();
+                mirror(&mut relations.trade, ij, ji);
+                mirror(&mut relations.proximity, ij, ji);
                 if relations.affinity_mirrored[ij] {
-                    relations.affinity[ji] = relations.affinity[ij].clone();
+                    mirror(&mut relations.affinity, ij, ji);
                 }
             }
         }
@@ -623,6 +658,53 @@ impl Scenario {
     }
 }
 
+/// A copy of a scenario whose ranges are drawn again, in place, for each run: what
+/// [`Scenario::sample`] gives, without cloning the scenario (its vectors, and the provenance
+/// `Arc`s, whose reference counts two threads would otherwise write to run after run).
+#[derive(Debug, Clone)]
+pub struct Sampler {
+    /// Every number's `(low, high)` in the original, in [`Scenario::for_each_num_mut`] order.
+    ranges: Vec<(f64, f64)>,
+    copy: Scenario,
+}
+
+impl Sampler {
+    pub fn new(scenario: &Scenario) -> Sampler {
+        let mut copy = scenario.clone();
+        let mut ranges = Vec::new();
+        copy.for_each_num_mut(|num| ranges.push((num.low, num.high)));
+        // The reverse directions take the provenance of the forward ones once, as each sample
+        // does, so that later samples find it shared.
+        copy.share_symmetric_draws();
+        Sampler { ranges, copy }
+    }
+
+    /// The scenario [`Scenario::sample`] gives for `rng` (equal in every field, from the same
+    /// draws in the same order), valid until the next call.
+    pub fn sample(&mut self, rng: &mut SimRng) -> &Scenario {
+        let mut ranges = self.ranges.iter();
+        self.copy.for_each_num_mut(|num| {
+            // Every number is visited in the order `new` recorded: one range per visit.
+            let &(low, high) = ranges.next().expect("the copy has the original's numbers");
+            (num.low, num.high) = (low, high);
+            num.sample(rng);
+        });
+        self.copy.share_symmetric_draws();
+        &self.copy
+    }
+}
+
+/// `values[to] = values[from].clone()` through `clone_from` (see [`Num`]'s), `from != to`.
+fn mirror<T: Clone>(values: &mut [T], from: usize, to: usize) {
+    if from < to {
+        let (head, tail) = values.split_at_mut(to);
+        tail[0].clone_from(&head[from]);
+    } else {
+        let (head, tail) = values.split_at_mut(from);
+        head[to].clone_from(&tail[0]);
+    }
+}
+
 fn effect_nums(effect: &mut Effect, f: &mut impl FnMut(&mut Num)) {
     match effect {
         Effect::Tension { delta, .. }
@@ -678,5 +760,28 @@ mod tests {
         let r = &scenario.relations;
         assert_eq!(r.affinity[r.idx(1, 2)].as_ref().unwrap().v(), -0.8);
         assert_eq!(r.affinity[r.idx(2, 1)].as_ref().unwrap().v(), -0.9);
+    }
+
+    /// The sampler's scenario equals a fresh sample's, run after run, and provenance is shared
+    /// with the original rather than copied.
+    #[test]
+    fn the_sampler_gives_the_samples() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/korea_pact_2024.toml"
+        );
+        let scenario = load::load_file(std::path::Path::new(path))
+            .unwrap()
+            .scenario;
+        assert!(scenario.has_ranges());
+        let mut sampler = Sampler::new(&scenario);
+        for run in [3, 0, 17, 3, 1 << 40] {
+            let expected = scenario.sample(&mut crate::rng::sample_rng(run));
+            let got = sampler.sample(&mut crate::rng::sample_rng(run));
+            assert!(*got == expected, "run {run}");
+        }
+        let (original, copy) = (&scenario.actors[0].gdp, &sampler.copy.actors[0].gdp);
+        let (a, b) = (original.source.as_ref(), copy.source.as_ref());
+        assert!(std::sync::Arc::ptr_eq(a.unwrap(), b.unwrap()));
     }
 }
