@@ -117,9 +117,10 @@ fn synthetic_run_baseline(bencher: Bencher, actors: usize) {
         .bench_local(|| engine::run_in(&mut workspace, black_box(&scenario), ONE));
 }
 
-/// Every Korea policy on one run: in lockstep, sharing each turn's draws (as the Monte-Carlo
-/// does), and one policy after another.
-#[divan::bench(args = ["lockstep", "one after another"])]
+/// Every Korea policy on one run: sharing each turn's draws, as the Monte-Carlo does
+/// (`run_policies_in`; "lockstep" before the policies ran one after another on kept draws), and
+/// each policy as its own run, drawing its own numbers.
+#[divan::bench(args = ["shared draws", "own draws"])]
 fn korea_all_policies(bencher: Bencher, how: &str) {
     let scenario = korea().sample(&mut rng::sample_rng(1));
     let policies: Vec<usize> = (0..scenario.policies.len()).collect();
@@ -129,7 +130,7 @@ fn korea_all_policies(bencher: Bencher, how: &str) {
             pair_turns(&scenario) * policies.len() as u64,
         ))
         .bench_local(|| {
-            if how == "lockstep" {
+            if how == "shared draws" {
                 engine::run_policies_in(&mut workspace, black_box(&scenario), &policies, 1)
             } else {
                 policies

@@ -80,20 +80,26 @@ pub fn run(scenario: &Scenario, spec: RunSpec) -> Trajectory {
 /// once per run (on small scenarios the allocations were a visible share of a run). It holds no
 /// result: a run's trajectory is the same whatever workspace it used.
 pub struct Workspace {
-    /// One set of scratch buffers per policy run in lockstep.
+    /// One set of scratch buffers per policy of a run.
     scratch: Vec<Scratch>,
-    /// The turn's random numbers, shared by the policies of a run.
-    draws: Draws,
+    /// The random numbers of each turn of a run, shared by the policies of the run: one
+    /// [`Draws`] per turn when a run's draws are small enough to keep ([`RUN_DRAWS_BUDGET`]),
+    /// else one, redrawn each turn.
+    draws: Vec<Draws>,
     /// The instruction set the vector loops run on.
     arch: pulp::Arch,
 }
+
+/// The largest number of random values a run keeps for all its turns at once (see
+/// [`run_policies_in`]): 32 Ki values, 256 KiB, the size of a core's L2 cache.
+const RUN_DRAWS_BUDGET: usize = 32 << 10;
 
 impl Default for Workspace {
     /// A workspace whose runs use the best instruction set of this CPU (AVX2 where there is).
     fn default() -> Workspace {
         Workspace {
             scratch: Vec::new(),
-            draws: Draws::default(),
+            draws: Vec::new(),
             arch: pulp::Arch::new(),
         }
     }
@@ -118,10 +124,16 @@ pub fn run_in(workspace: &mut Workspace, scenario: &Scenario, spec: RunSpec) -> 
     out.pop().expect("one trajectory per policy")
 }
 
-/// Runs every policy of `policies` on one run (seed `run_seed`) of a sampled scenario, in
-/// lockstep: each turn's random numbers are drawn once and shared by the policies (they are the
-/// same for every policy by construction, see [`Draws`]), so `out[k]` is, bit for bit, what
-/// [`run`] gives for `policies[k]`, at a fraction of the cost of the draws.
+/// Runs every policy of `policies` on one run (seed `run_seed`) of a sampled scenario. Each
+/// turn's random numbers are drawn once and shared by the policies (they are the same for every
+/// policy by construction, see [`Draws`]), so `out[k]` is, bit for bit, what [`run`] gives for
+/// `policies[k]`, at a fraction of the cost of the draws.
+///
+/// When the run's draws for every turn fit 256 KiB (about the L2 cache), the policies run one
+/// after another, each through every turn, reading the turns' draws that the first policy drew:
+/// a policy's world then stays in the L1 cache for the whole run (stepping seven policies in
+/// lockstep cycled seven worlds through it every turn). Otherwise they step in lockstep, turn by
+/// turn, sharing one turn's draws. The results are the same either way.
 pub fn run_policies_in(
     workspace: &mut Workspace,
     scenario: &Scenario,
@@ -145,9 +157,20 @@ pub fn run_policies_in(
         };
         simulations.push(simulation);
     }
-    for _ in 0..scenario.turns {
+    let turns = scenario.turns as usize;
+    if turns * draws_per_turn(scenario) <= RUN_DRAWS_BUDGET {
+        workspace.draws.resize_with(turns.max(1), Draws::default);
         for simulation in &mut simulations {
-            simulation.step_sharing(&mut workspace.draws);
+            for draws in &mut workspace.draws[..turns] {
+                simulation.step_sharing(draws);
+            }
+        }
+    } else {
+        workspace.draws.resize_with(1, Draws::default);
+        for _ in 0..turns {
+            for simulation in &mut simulations {
+                simulation.step_sharing(&mut workspace.draws[0]);
+            }
         }
     }
     simulations
@@ -159,6 +182,13 @@ pub fn run_policies_in(
             trajectory
         })
         .collect()
+}
+
+/// About how many values a turn's [`Draws`] hold: a normal per actor and per ordered pair, and a
+/// normal and a noise factor per possible trading pair (an upper bound; the uniforms are few).
+fn draws_per_turn(scenario: &Scenario) -> usize {
+    let n = scenario.actors.len();
+    n + n * n + n * n
 }
 
 /// A monthly share of a gap turned into a share per turn of `m` months: `1 - (1 - rate)^m`.

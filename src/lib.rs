@@ -13,7 +13,7 @@
 //! scenario::load ──▶ Scenario            every problem reported at once, file:line:col
 //!   ▼
 //! montecarlo::stream: chunks of runs (parallel); for each run r: sample ranges, then every
-//!   policy in lockstep: engine::run_policies_in(sampled, policies, run seed) ──▶ Trajectory
+//!   policy on shared draws: engine::run_policies_in(sampled, policies, run seed) ──▶ Trajectory
 //!   per policy (outcomes per turn)
 //!   ▼
 //! aggregate::Aggregate: every run folded in run order (memory flat in the number of runs)

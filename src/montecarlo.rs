@@ -165,7 +165,7 @@ fn simulate(
 }
 
 /// One run of every policy: the ranges are sampled once and every policy uses that sample; the
-/// policies step in lockstep and share each turn's random numbers.
+/// policies share each turn's random numbers (see [`engine::run_policies_in`]).
 fn run_policies(
     workspace: &mut Workspace,
     sampler: &mut Sampler,
