@@ -107,12 +107,17 @@ impl Moments {
         self.max = self.max.max(x);
     }
 
-    /// [`Moments::add`] of each value in order, with the sums in locals.
-    fn add_all(&mut self, values: &[f64]) {
+    /// [`Moments::add`] of each value in order, with the sums in locals, handing each value to
+    /// `each` in the same loop: the running sums are chains of dependent additions (one value
+    /// every four cycles or so), and `each`'s work (a sketch's bucket count), independent of
+    /// them, fills the cycles in between instead of running in a second loop.
+    #[inline(always)]
+    fn add_all_and(&mut self, values: &[f64], mut each: impl FnMut(f64)) {
         let Some((&first, rest)) = values.split_first() else {
             return;
         };
         self.add(first);
+        each(first);
         let shift = self.shift;
         let (mut sum, mut shifted_sum, mut shifted_squares) =
             (self.sum, self.shifted_sum, self.shifted_squares);
@@ -124,6 +129,7 @@ impl Moments {
             shifted_squares += d * d;
             min = min.min(x);
             max = max.max(x);
+            each(x);
         }
         self.n += rest.len() as u64;
         (self.sum, self.shifted_sum, self.shifted_squares) = (sum, shifted_sum, shifted_squares);
@@ -165,10 +171,7 @@ impl Sample {
             match &mut self.store {
                 Store::Sketch(sketch) => {
                     sketch.warm();
-                    self.moments.add_all(rest);
-                    for &x in rest {
-                        sketch.add(x);
-                    }
+                    self.moments.add_all_and(rest, |x| sketch.add(x));
                     return;
                 }
                 Store::Exact(kept) if kept.len() < self.exact_limit => {
@@ -191,10 +194,7 @@ impl Sample {
     fn switch(&mut self, x: f64) {
         let mut sketch = Box::new(LogSketch::new());
         if let Store::Exact(values) = &self.store {
-            self.moments.add_all(values);
-            for &v in values {
-                sketch.add(v);
-            }
+            self.moments.add_all_and(values, |v| sketch.add(v));
         }
         self.moments.add(x);
         sketch.add(x);
