@@ -91,7 +91,8 @@ pub struct Workspace {
 }
 
 /// The largest number of random values a run keeps for all its turns at once (see
-/// [`run_policies_in`]): 32 Ki values, 256 KiB, the size of a core's L2 cache.
+/// [`run_policies_in`]): 32 Ki values, 256 KiB, half the L2 cache of a core of the development
+/// machine, so that the kept draws and a policy's world fit in it together.
 const RUN_DRAWS_BUDGET: usize = 32 << 10;
 
 impl Default for Workspace {
@@ -129,11 +130,11 @@ pub fn run_in(workspace: &mut Workspace, scenario: &Scenario, spec: RunSpec) -> 
 /// policy by construction, see [`Draws`]), so `out[k]` is, bit for bit, what [`run`] gives for
 /// `policies[k]`, at a fraction of the cost of the draws.
 ///
-/// When the run's draws for every turn fit 256 KiB (about the L2 cache), the policies run one
-/// after another, each through every turn, reading the turns' draws that the first policy drew:
-/// a policy's world then stays in the L1 cache for the whole run (stepping seven policies in
-/// lockstep cycled seven worlds through it every turn). Otherwise they step in lockstep, turn by
-/// turn, sharing one turn's draws. The results are the same either way.
+/// When the run's draws for every turn fit 256 KiB (within a core's L2 cache), the policies run
+/// one after another, each through every turn, reading the turns' draws that the first policy
+/// drew: a policy's world then stays in the L1 cache for the whole run (stepping seven policies
+/// in lockstep cycled seven worlds through it every turn). Otherwise they step in lockstep, turn
+/// by turn, sharing one turn's draws. The results are the same either way.
 pub fn run_policies_in(
     workspace: &mut Workspace,
     scenario: &Scenario,
