@@ -74,11 +74,24 @@ fn summarise_in(values: &mut [f64], mean: f64, sd: f64) -> Summary {
             .collect();
         needed.sort_unstable();
         needed.dedup();
-        let mut found = Vec::with_capacity(needed.len());
-        let mut from = 0;
+        let mut found: Vec<(usize, f64)> = Vec::with_capacity(needed.len());
+        // `values[from..]` holds the values of rank `from` and above (in some order); `placed`
+        // is the last rank a selection put at its own index.
+        let (mut from, mut placed) = (0, None);
         for &k in &needed {
-            let (_, value, _) = values[from..].select_nth_unstable_by(k - from, f64::total_cmp);
-            found.push((k, *value));
+            let value = if k > 0 && placed == Some(k - 1) {
+                // Rank k right after a selected rank k - 1: the least of the values right of it,
+                // one pass without moving anything (a selection would partition them again).
+                // Under `total_cmp`, equal values have equal bits, so this is the same value.
+                let least = values[k..].iter().min_by(|a, b| a.total_cmp(b));
+                *least.expect("rank k exists")
+            } else {
+                placed = Some(k);
+                *values[from..]
+                    .select_nth_unstable_by(k - from, f64::total_cmp)
+                    .1
+            };
+            found.push((k, value));
             from = k;
         }
         let at = |k: usize| found.iter().find(|(i, _)| *i == k).map_or(0.0, |(_, v)| *v);
@@ -140,6 +153,31 @@ mod tests {
                 (0.95, s.p95),
             ] {
                 assert_eq!(got, quantile_sorted(&sorted, q), "len {len} q {q}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// The same bits as a sorted copy, with ties, signed zeros and NaNs (sorted last).
+        #[test]
+        fn selection_is_the_sorted_copy_bit_for_bit(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(0.0),
+                    proptest::strategy::Just(-0.0),
+                    proptest::strategy::Just(1.5),
+                    proptest::strategy::Just(f64::NAN),
+                    -3.0..3.0f64,
+                ],
+                1..300,
+            ),
+        ) {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let s = summarise(&values);
+            for (q, got) in [(0.05, s.p05), (0.25, s.p25), (0.5, s.p50), (0.75, s.p75), (0.95, s.p95)] {
+                let expected = quantile_sorted(&sorted, q);
+                proptest::prop_assert_eq!(got.to_bits(), expected.to_bits(), "q {}", q);
             }
         }
     }
