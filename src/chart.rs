@@ -44,6 +44,7 @@ use std::sync::OnceLock;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
+use rayon::prelude::*;
 
 /// The font family charts are drawn in. The embedded DejaVu Sans is registered under this name, and
 /// SVGs carry it verbatim as `font-family`, so a viewer without DejaVu falls back to Verdana or any
@@ -116,12 +117,14 @@ pub fn draw_all_with(
         path: out.clone(),
         source,
     })?;
-    let mut written = Vec::new();
-    for chart in &charts {
-        written.extend(write_chart(&out, chart)?);
-    }
+    // Charts are independent (each its own data, drawing and files), so they are drawn in
+    // parallel on the current rayon pool; the list of files keeps the charts' order.
+    let written: Vec<Vec<PathBuf>> = charts
+        .par_iter()
+        .map(|chart| write_chart(&out, chart))
+        .collect::<Result<_, _>>()?;
     remove_stale(&out, &charts);
-    Ok(written)
+    Ok(written.into_iter().flatten().collect())
 }
 
 /// The folder charts are written to: `results_dir/charts`.

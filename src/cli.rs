@@ -804,7 +804,12 @@ fn write_study(
                 },
             )?;
             if study.charts {
-                crate::chart::draw_all(dir)
+                // The charts are drawn in parallel, on the study's number of threads.
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(study.threads)
+                    .build()
+                    .map_err(|e| output::OutputError::Other(e.to_string()))?;
+                pool.install(|| crate::chart::draw_all(dir))
                     .map_err(|e| output::OutputError::Other(e.to_string()))?;
                 crate::report::write_report(dir)
                     .map_err(|e| output::OutputError::Other(e.to_string()))?;
