@@ -318,10 +318,14 @@ fn render(results: &Results, charts: &[chart::Chart], scenario: &ScenarioFile) -
          in this brief comes from that folder; the charts are its <code>charts/*.svg</code>.\
          </footer>",
         esc(&m.entente_version),
-        esc(&results.dir.file_name().map_or_else(
-            || results.dir.display().to_string(),
-            |n| n.to_string_lossy().into_owned()
-        ))
+        // The folder's final name: `entente run` writes the report before renaming its
+        // temporary folder into place.
+        esc(&crate::output::final_dir(&results.dir)
+            .file_name()
+            .map_or_else(
+                || results.dir.display().to_string(),
+                |n| n.to_string_lossy().into_owned()
+            ))
     );
     h.push_str("</main>\n</body>\n</html>\n");
     h

@@ -311,6 +311,22 @@ fn assert_self_contained(html: &str) {
     }
 }
 
+/// `entente run` writes the report inside a hidden temporary folder that is then renamed: the
+/// report must name the folder the user asked for, not the temporary one.
+#[test]
+fn the_report_names_the_final_results_folder() {
+    let (_ran, dir) = results();
+    let html = fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("from the results folder <code>res</code>"),
+        "the footer should name `res`"
+    );
+    assert!(
+        !html.contains(".partial-"),
+        "a temporary folder name leaked"
+    );
+}
+
 #[test]
 fn the_report_is_one_self_contained_file() {
     let (_guard, dir) = copy_of_shared();
