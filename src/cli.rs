@@ -627,7 +627,7 @@ fn execute(study: &Study, argv: &[String]) -> Result<Done, Failure> {
     }
     let chunk = montecarlo::chunk_runs(scenario, spec.policies.len());
     let mut done = None;
-    let written = write_study(study, argv, &mut done, &mut |sink: &mut Sink| {
+    let written = write_study(study, &pool, argv, &mut done, &mut |sink: &mut Sink| {
         let mut target = spec.runs;
         let mut from = 0;
         loop {
@@ -724,10 +724,11 @@ impl Sink {
 }
 
 /// Writes a study's results folder atomically: `feed` puts the runs, in run order, into the
-/// [`Sink`]; then the summaries, comparison, charts and report are written and `done` is set.
-/// Shared by run, compare and merge.
+/// [`Sink`]; then the summaries, comparison, charts (drawn in parallel on `pool`, the study's
+/// threads) and report are written and `done` is set. Shared by run, compare and merge.
 fn write_study(
     study: &Study,
+    pool: &rayon::ThreadPool,
     argv: &[String],
     done: &mut Option<Done>,
     feed: &mut dyn FnMut(&mut Sink) -> Result<(), output::OutputError>,
@@ -804,11 +805,6 @@ fn write_study(
                 },
             )?;
             if study.charts {
-                // The charts are drawn in parallel, on the study's number of threads.
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(study.threads)
-                    .build()
-                    .map_err(|e| output::OutputError::Other(e.to_string()))?;
                 pool.install(|| crate::chart::draw_all(dir))
                     .map_err(|e| output::OutputError::Other(e.to_string()))?;
                 crate::report::write_report(dir)
@@ -966,8 +962,11 @@ fn merge_command(
         return Err(output::OutputError::Exists(study.out.clone()).into());
     }
     check_memory(&study)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(study.threads)
+        .build()?;
     let mut done = None;
-    write_study(&study, argv, &mut done, &mut |sink: &mut Sink| {
+    write_study(&study, &pool, argv, &mut done, &mut |sink: &mut Sink| {
         for shard in &mut read {
             let mut first = shard.manifest.first_run;
             loop {

@@ -312,20 +312,19 @@ fn render(results: &Results, charts: &[chart::Chart], scenario: &ScenarioFile) -
     assumptions(&mut h, scenario);
     caveats(&mut h);
     reproduce(&mut h, results);
+    // The folder's final name: `entente run` writes the report before renaming its temporary
+    // folder into place.
+    let folder = crate::output::final_dir(&results.dir);
     let _ = writeln!(
         h,
         "<footer>Written by entente {} from the results folder <code>{}</code>. Every number \
          in this brief comes from that folder; the charts are its <code>charts/*.svg</code>.\
          </footer>",
         esc(&m.entente_version),
-        // The folder's final name: `entente run` writes the report before renaming its
-        // temporary folder into place.
-        esc(&crate::output::final_dir(&results.dir)
-            .file_name()
-            .map_or_else(
-                || results.dir.display().to_string(),
-                |n| n.to_string_lossy().into_owned()
-            ))
+        esc(&folder.file_name().map_or_else(
+            || folder.display().to_string(),
+            |n| n.to_string_lossy().into_owned()
+        ))
     );
     h.push_str("</main>\n</body>\n</html>\n");
     h

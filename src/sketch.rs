@@ -347,7 +347,7 @@ impl LogSketch {
     /// Reads one count per cache line, in order, so that the counts are in L1 (the hardware
     /// prefetcher follows a sequential read) before a run of [`LogSketch::add`]s, whose
     /// scattered increments would otherwise wait on one cache miss after another.
-    pub fn warm(&self) {
+    fn warm(&self) {
         let mut any = 0u32;
         for counts in [&self.positive.counts, &self.negative.counts] {
             for line in counts.chunks(16) {
