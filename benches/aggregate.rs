@@ -55,7 +55,7 @@ fn fold(bencher: Bencher, exact_limit: usize) {
     let (spec, runs) = chunk(&scenario);
     let series = engine::series_names(&scenario);
     // The sketch case starts from samples that have already switched, as in a long study.
-    let mut warm = Aggregate::new(&scenario, &spec.policies, 0, &series, exact_limit);
+    let mut warm = Aggregate::new(&scenario, &spec.policies, 0, &series, exact_limit, 0);
     warm.push(&runs);
     bencher
         .counter(ItemsCount::new(values(&scenario, &runs)))

@@ -11,7 +11,9 @@
 //! its exact limit of runs (`--exact-runs`; by default [`Aggregate::exact_limit_for`], the number
 //! that fits [`EXACT_BUDGET`] bytes of kept values).
 //! Beyond it the samples switch to the DDSketch of [`crate::sketch`] (quantiles within 0.5%
-//! relative error; means and SDs stay exact up to rounding), and memory stays flat.
+//! relative error; means and SDs stay exact up to rounding), and memory stays flat. A study that
+//! is known to go beyond the limit sketches from its first run instead, with the same bits (see
+//! [`Aggregate::new`]).
 
 use rayon::prelude::*;
 
@@ -69,18 +71,33 @@ impl Aggregate {
     /// An empty aggregate for `policies` (scenario indices, in slot order) with `baseline_slot`
     /// as the comparison's baseline and `series` the recorded series; every value is kept up to
     /// `exact_limit` runs ([`Aggregate::exact_limit_for`] is the default).
+    ///
+    /// `at_least_runs` is the number of runs the study will have at least (0 if unknown). When
+    /// it is more than `exact_limit`, every sample sketches from its first value instead of
+    /// keeping the values of `exact_limit` runs only to replay them into the sketch at the
+    /// switch: the results are the same bits (a sketch depends only on the multiset of its
+    /// values, and the switch replays the kept values through the same running sums in the same
+    /// order; see [`crate::sketch`]), and a study beyond the limit never holds the kept values
+    /// (Korea, 10,000 runs: peak memory 188–210 → 101–120 MB).
     pub fn new(
         scenario: &Scenario,
         policies: &[usize],
         baseline_slot: usize,
         series: &[String],
         exact_limit: usize,
+        at_least_runs: usize,
     ) -> Aggregate {
         let n_slots = policies.len();
         let n_points = scenario.turns as usize + 1;
         let n_series = series.len();
         let n = scenario.actors.len();
-        let sample = || Sample::new(exact_limit);
+        // A sample with a limit of 0 is a sketch from its first value.
+        let sample_limit = if at_least_runs > exact_limit {
+            0
+        } else {
+            exact_limit
+        };
+        let sample = || Sample::new(sample_limit);
         Aggregate {
             policies: policies.to_vec(),
             n_points,
@@ -102,7 +119,7 @@ impl Aggregate {
                 series,
                 n_points,
                 baseline_slot,
-                exact_limit,
+                sample_limit,
             ),
         }
     }
@@ -254,5 +271,64 @@ fn fold(
                 sample.extend(&column[k * n_runs..(k + 1) * n_runs]);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine;
+    use crate::montecarlo::{self, BatchSpec};
+    use crate::scenario::load;
+    use std::sync::atomic::AtomicBool;
+
+    /// The summaries of `runs` Korea runs of every policy with an exact limit of `limit`, told
+    /// that the study has at least `hint` runs; and whether the first sample was still exact
+    /// after the first chunk.
+    fn korea_summaries(runs: u32, limit: usize, hint: usize) -> (Summaries, bool) {
+        let scenario = load::load_repository_file("scenarios/korea_pact_2024.toml");
+        let spec = BatchSpec {
+            policies: (0..scenario.policies.len()).collect(),
+            runs,
+            seed: 7,
+        };
+        let series = engine::series_names(&scenario);
+        let mut aggregate = Aggregate::new(&scenario, &spec.policies, 1, &series, limit, hint);
+        let mut exact_after_first = None;
+        let never = AtomicBool::new(false);
+        let finished = montecarlo::stream(
+            &scenario,
+            &spec,
+            0..runs,
+            4,
+            &|_| {},
+            &never,
+            |_, chunk| -> Result<(), ()> {
+                aggregate.push(&chunk);
+                exact_after_first.get_or_insert(aggregate.slots[0].series[0].is_exact());
+                Ok(())
+            },
+        );
+        assert_eq!(finished, Ok(true));
+        (aggregate.finish(), exact_after_first.unwrap())
+    }
+
+    #[test]
+    fn sketching_from_the_first_run_gives_the_bits_of_switching_at_the_limit() {
+        let (switched, exact_at_first) = korea_summaries(23, 6, 0);
+        let (sketched, sketch_at_first) = korea_summaries(23, 6, 23);
+        // The two paths were taken: one kept the first chunk's values, the other did not.
+        assert!(exact_at_first && !sketch_at_first);
+        assert!(switched.quantiles.starts_with("DDSketch"));
+        // Every summary, the comparison and the manifest's text, bit for bit (`{:?}` of an f64
+        // is its shortest round-trip form: equal strings are equal bits, signed zeros included).
+        assert_eq!(format!("{switched:?}"), format!("{sketched:?}"));
+    }
+
+    #[test]
+    fn within_the_limit_the_hint_keeps_every_value() {
+        let (kept, exact) = korea_summaries(6, 6, 6);
+        assert!(exact);
+        assert!(kept.quantiles.starts_with("exact"));
     }
 }

@@ -682,7 +682,10 @@ fn check_memory(study: &Study) -> Result<(), Failure> {
     let scenario = &study.loaded.scenario;
     let n_policies = study.spec.policies.len();
     let n_series = crate::engine::series_names(scenario).len();
-    let kept = study.exact_limit().min(study.spec.runs as usize);
+    // A study beyond its exact limit sketches from the first run (see `Aggregate::new`).
+    let limit = study.exact_limit();
+    let runs = study.spec.runs as usize;
+    let kept = if runs > limit { 0 } else { runs };
     let needed = crate::aggregate::Aggregate::bound_bytes(scenario, n_policies, n_series, kept);
     if needed > MEMORY_BUDGET {
         let help = if study.exact_runs.is_some_and(|r| r as usize == kept) {
@@ -761,6 +764,9 @@ fn write_study(
                     baseline_slot,
                     &series,
                     exact_limit,
+                    // The study ends with at least `spec.runs` runs (`--runs auto` only adds
+                    // runs; an interrupted study writes no results).
+                    spec.runs as usize,
                 ),
             };
             feed(&mut sink)?;

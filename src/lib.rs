@@ -78,7 +78,7 @@
 //! use entente::{aggregate::Aggregate, engine};
 //! use std::sync::atomic::AtomicBool;
 //! let series = engine::series_names(&loaded.scenario);
-//! let mut aggregate = Aggregate::new(&loaded.scenario, &spec.policies, 0, &series, 1_000);
+//! let mut aggregate = Aggregate::new(&loaded.scenario, &spec.policies, 0, &series, 1_000, 20);
 //! let never = AtomicBool::new(false);
 //! let finished = montecarlo::stream(&loaded.scenario, &spec, 0..spec.runs, 8, &|_| {}, &never,
 //!     |_first, runs| -> Result<(), ()> {

@@ -766,13 +766,7 @@ mod tests {
     /// with the original rather than copied.
     #[test]
     fn the_sampler_gives_the_samples() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scenarios/korea_pact_2024.toml"
-        );
-        let scenario = load::load_file(std::path::Path::new(path))
-            .unwrap()
-            .scenario;
+        let scenario = load::load_repository_file("scenarios/korea_pact_2024.toml");
         assert!(scenario.has_ranges());
         let mut sampler = Sampler::new(&scenario);
         for run in [3, 0, 17, 3, 1 << 40] {

@@ -56,6 +56,16 @@ impl LoadError {
     }
 }
 
+/// The scenario of a file in the repository (`relative` to its root), for unit tests.
+#[cfg(test)]
+pub(crate) fn load_repository_file(relative: &str) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    match load_file(&path) {
+        Ok(loaded) => loaded.scenario,
+        Err(error) => panic!("{}", error.render(relative)),
+    }
+}
+
 /// Reads and validates a scenario file.
 pub fn load_file(path: &Path) -> Result<Loaded, LoadError> {
     let fail = |message: String| LoadError {
