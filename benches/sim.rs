@@ -69,13 +69,30 @@ fn korea_one_run(bencher: Bencher) {
 }
 
 /// As `korea_one_run`, with the scratch buffers of the previous run (as the Monte-Carlo does).
+/// Each iteration is another run (see [`next_run`]).
 #[divan::bench]
 fn korea_one_run_workspace(bencher: Bencher) {
     let scenario = korea().sample(&mut rng::sample_rng(1));
     let mut workspace = engine::Workspace::default();
+    let mut run_seed = 0;
     bencher
         .counter(ItemsCount::new(pair_turns(&scenario)))
-        .bench_local(|| engine::run_in(&mut workspace, black_box(&scenario), ONE));
+        .bench_local(|| {
+            let spec = next_run(&mut run_seed);
+            engine::run_in(&mut workspace, black_box(&scenario), spec)
+        });
+}
+
+/// The next run of policy 1 for the benchmarks that keep a [`engine::Workspace`]: a workspace
+/// keeps the last run's draws and reuses them when asked for the same run again, so repeating
+/// one run seed would time runs without their draws (the benchmarks did so from 98505cb until
+/// 2026-11-26 13:30 UTC).
+fn next_run(run_seed: &mut u64) -> RunSpec {
+    *run_seed += 1;
+    RunSpec {
+        run_seed: *run_seed,
+        ..ONE
+    }
 }
 
 /// 100 runs of every Korea policy (sampling included), on 1 and 2 threads.
@@ -112,33 +129,40 @@ fn synthetic_run(bencher: Bencher, actors: usize) {
 fn synthetic_run_baseline(bencher: Bencher, actors: usize) {
     let scenario = synthetic(actors, 120).sample(&mut rng::sample_rng(1));
     let mut workspace = engine::Workspace::baseline();
+    let mut run_seed = 0;
     bencher
         .counter(ItemsCount::new(pair_turns(&scenario)))
-        .bench_local(|| engine::run_in(&mut workspace, black_box(&scenario), ONE));
+        .bench_local(|| {
+            let spec = next_run(&mut run_seed);
+            engine::run_in(&mut workspace, black_box(&scenario), spec)
+        });
 }
 
 /// Every Korea policy on one run: sharing each turn's draws, as the Monte-Carlo does
 /// (`run_policies_in`; "lockstep" before the policies ran one after another on kept draws), and
-/// each policy as its own run, drawing its own numbers.
+/// each policy drawing its own numbers (as its own run, with its own seed: the cost of the
+/// policies without the sharing). Each iteration is another run (see [`next_run`]).
 #[divan::bench(args = ["shared draws", "own draws"])]
 fn korea_all_policies(bencher: Bencher, how: &str) {
     let scenario = korea().sample(&mut rng::sample_rng(1));
     let policies: Vec<usize> = (0..scenario.policies.len()).collect();
     let mut workspace = engine::Workspace::default();
+    let mut run_seed = 0;
     bencher
         .counter(ItemsCount::new(
             pair_turns(&scenario) * policies.len() as u64,
         ))
         .bench_local(|| {
             if how == "shared draws" {
-                engine::run_policies_in(&mut workspace, black_box(&scenario), &policies, 1)
+                let seed = next_run(&mut run_seed).run_seed;
+                engine::run_policies_in(&mut workspace, black_box(&scenario), &policies, seed)
             } else {
                 policies
                     .iter()
                     .map(|&policy| {
                         let spec = RunSpec {
                             policy,
-                            run_seed: 1,
+                            ..next_run(&mut run_seed)
                         };
                         engine::run_in(&mut workspace, black_box(&scenario), spec)
                     })
