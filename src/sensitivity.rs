@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use rayon::prelude::*;
 
 use crate::diagnostic::suggest;
-use crate::engine::{self, RunSpec};
+use crate::engine::{self, Workspace};
 use crate::rng;
 use crate::scenario::{Outcome, Scenario};
 pub use inputs::{Input, Origin};
@@ -875,13 +875,17 @@ struct Evaluator<'a> {
 }
 
 impl Evaluator<'_> {
-    /// `[policy * N_OUTCOMES + outcome]`: the mean over the runs of each final outcome.
-    fn evaluate(&self, unit: &[f64]) -> Vec<f64> {
+    /// `[policy * N_OUTCOMES + outcome]`: the mean over the runs of each final outcome. The
+    /// policies of a run share its draws and `workspace`'s buffers
+    /// ([`engine::run_policies_in`]: each trajectory is, bit for bit, that of [`engine::run`]),
+    /// and each mean still adds its runs in seed order.
+    fn evaluate(&self, workspace: &mut Workspace, unit: &[f64]) -> Vec<f64> {
         let scenario = inputs::at_point(self.base, self.inputs, &self.slot_input, unit);
+        let policies: Vec<usize> = (0..self.n_policies).collect();
         let mut out = vec![0.0; self.n_policies * N_OUTCOMES];
-        for policy in 0..self.n_policies {
-            for &run_seed in &self.run_seeds {
-                let trajectory = engine::run(&scenario, RunSpec { policy, run_seed });
+        for &run_seed in &self.run_seeds {
+            let trajectories = engine::run_policies_in(workspace, &scenario, &policies, run_seed);
+            for (policy, trajectory) in trajectories.iter().enumerate() {
                 for o in 0..N_OUTCOMES {
                     out[policy * N_OUTCOMES + o] += trajectory.last(o);
                 }
@@ -901,11 +905,11 @@ impl Evaluator<'_> {
     ) -> Option<Vec<Vec<f64>>> {
         let values: Vec<Vec<f64>> = points
             .par_iter()
-            .map(|point| {
+            .map_init(Workspace::default, |workspace, point| {
                 if cancel.load(Ordering::Relaxed) {
                     return Vec::new();
                 }
-                let out = self.evaluate(point);
+                let out = self.evaluate(workspace, point);
                 progress(1);
                 out
             })
