@@ -130,11 +130,12 @@ pub fn run_in(workspace: &mut Workspace, scenario: &Scenario, spec: RunSpec) -> 
 /// policy by construction, see [`Draws`]), so `out[k]` is, bit for bit, what [`run`] gives for
 /// `policies[k]`, at a fraction of the cost of the draws.
 ///
-/// When the run's draws for every turn fit 256 KiB (within a core's L2 cache), the policies run
-/// one after another, each through every turn, reading the turns' draws that the first policy
-/// drew: a policy's world then stays in the L1 cache for the whole run (stepping seven policies
-/// in lockstep cycled seven worlds through it every turn). Otherwise they step in lockstep, turn
-/// by turn, sharing one turn's draws. The results are the same either way.
+/// When there are several policies and the run's draws for every turn fit 256 KiB (within a
+/// core's L2 cache), the policies run one after another, each through every turn, reading the
+/// turns' draws that the first policy drew: a policy's world then stays in the L1 cache for the
+/// whole run (stepping seven policies in lockstep cycled seven worlds through it every turn).
+/// Otherwise they step in lockstep, turn by turn, sharing one turn's draws. The results are the
+/// same either way.
 pub fn run_policies_in(
     workspace: &mut Workspace,
     scenario: &Scenario,
@@ -159,7 +160,9 @@ pub fn run_policies_in(
         simulations.push(simulation);
     }
     let turns = scenario.turns as usize;
-    if turns * draws_per_turn(scenario) <= RUN_DRAWS_BUDGET {
+    // One policy has no one to share its draws with: keeping them would only allocate a `Draws`
+    // per turn (a quarter of the time of a single Korea run in a fresh workspace).
+    if policies.len() > 1 && turns * draws_per_turn(scenario) <= RUN_DRAWS_BUDGET {
         workspace.draws.resize_with(turns.max(1), Draws::default);
         for simulation in &mut simulations {
             for draws in &mut workspace.draws[..turns] {
