@@ -85,8 +85,8 @@ fn korea_one_run_workspace(bencher: Bencher) {
 
 /// The next run of policy 1 for the benchmarks that keep a [`engine::Workspace`]: a workspace
 /// keeps the last run's draws and reuses them when asked for the same run again, so repeating
-/// one run seed would time runs without their draws (the benchmarks did so from 98505cb until
-/// 2026-11-26 13:30 UTC).
+/// one run seed would time runs without their draws (the benchmarks did so from 98505cb to
+/// 32affac; see docs/performance.md, "A benchmark error").
 fn next_run(run_seed: &mut u64) -> RunSpec {
     *run_seed += 1;
     RunSpec {
