@@ -688,7 +688,8 @@ fn check_memory(study: &Study) -> Result<(), Failure> {
     let kept = if runs > limit { 0 } else { runs };
     let needed = crate::aggregate::Aggregate::bound_bytes(scenario, n_policies, n_series, kept);
     if needed > MEMORY_BUDGET {
-        let help = if study.exact_runs.is_some_and(|r| r as usize == kept) {
+        // Kept values come from the exact limit: `--exact-runs` at or above `--runs`.
+        let help = if study.exact_runs.is_some() && kept > 0 {
             "keep fewer exact runs (`--exact-runs`) or run fewer policies at a time (`--policy NAME`, repeatable)"
         } else {
             "run fewer policies at a time (`--policy NAME`, repeatable)"

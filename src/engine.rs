@@ -161,7 +161,7 @@ pub fn run_policies_in(
     }
     let turns = scenario.turns as usize;
     // One policy has no one to share its draws with: keeping them would only allocate a `Draws`
-    // per turn (a quarter of the time of a single Korea run in a fresh workspace).
+    // per turn (a fifth of the time of a single Korea run in a fresh workspace).
     if policies.len() > 1 && turns * draws_per_turn(scenario) <= RUN_DRAWS_BUDGET {
         workspace.draws.resize_with(turns.max(1), Draws::default);
         for simulation in &mut simulations {
