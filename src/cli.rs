@@ -40,23 +40,7 @@ pub enum Command {
     /// Run again from a results folder's manifest.json and check the results are identical
     Rerun(RerunArgs),
     /// Merge the shard folders of `entente run --shard K/N` into one results folder
-    Merge {
-        /// The shard folders (any order)
-        #[arg(required = true)]
-        shards: Vec<PathBuf>,
-        /// Results folder [default: output/SCENARIO-STEM]
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Replace an existing results folder written by entente
-        #[arg(long)]
-        force: bool,
-        /// Do not draw charts nor write report.html
-        #[arg(long)]
-        no_charts: bool,
-        /// Keep every value, and so exact percentiles, up to this many runs (as `entente run`)
-        #[arg(long, value_name = "RUNS")]
-        exact_runs: Option<u32>,
-    },
+    Merge(MergeArgs),
     /// Redraw the charts and report.html of a results folder, without simulating again
     Chart {
         /// A results folder written by `entente run` or `entente compare`
@@ -118,6 +102,15 @@ pub struct CompareArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shard folders (any order)
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    #[command(flatten)]
+    pub results: ResultsArgs,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct RerunArgs {
     /// A results folder written by `entente run`
     pub results: PathBuf,
@@ -138,6 +131,13 @@ pub struct StudyArgs {
     /// Seed of the study [default: the scenario's `seed`]
     #[arg(long)]
     pub seed: Option<u64>,
+    #[command(flatten)]
+    pub results: ResultsArgs,
+}
+
+/// How a results folder is written: the settings `run`, `compare` and `merge` share.
+#[derive(Debug, clap::Args)]
+pub struct ResultsArgs {
     /// Results folder [default: output/SCENARIO-STEM]
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -218,13 +218,7 @@ pub fn run(cli: Cli, argv: &[String]) -> Result<(), Failure> {
         Command::Run(args) => run_command(args, argv),
         Command::Compare(args) => compare_command(args, argv),
         Command::Rerun(args) => rerun_command(args, argv),
-        Command::Merge {
-            shards,
-            out,
-            force,
-            no_charts,
-            exact_runs,
-        } => merge_command(&shards, out, force, no_charts, exact_runs, argv),
+        Command::Merge(args) => merge_command(args, argv),
         Command::Chart { results, policy } => {
             let options = crate::chart::ChartOptions { policy };
             let charts = crate::chart::draw_all_with(&results, &options)?;
@@ -422,7 +416,7 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
     let policies = select_policies(scenario, &args.policies)?;
     let runs = runs_or_default(args.runs, scenario.runs)?;
     let seed = args.study.seed.unwrap_or(scenario.seed);
-    let out = args.study.out.clone().unwrap_or_else(|| {
+    let out = args.study.results.out.clone().unwrap_or_else(|| {
         let stem = args
             .scenario
             .file_stem()
@@ -432,7 +426,7 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
     if let Some(text) = &args.shard {
         let (k, n) =
             crate::shard::parse_shard(text).map_err(|e| Failure::new(format!("error: {e}")))?;
-        let out = args.study.out.clone().unwrap_or_else(|| {
+        let out = args.study.results.out.clone().unwrap_or_else(|| {
             let mut dir = default_out(&args.scenario).into_os_string();
             dir.push(format!("-shard-{k}-of-{n}"));
             PathBuf::from(dir)
@@ -447,8 +441,8 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
             },
             (k, n),
             out,
-            args.study.force,
-            threads_or_all(args.study.threads),
+            args.study.results.force,
+            threads_or_all(args.study.results.threads),
         );
     }
     let study = Study {
@@ -460,12 +454,12 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
         },
         baseline: scenario.baseline,
         auto_runs: false,
-        charts: !args.study.no_charts,
+        charts: !args.study.results.no_charts,
         loaded,
-        threads: threads_or_all(args.study.threads),
+        threads: threads_or_all(args.study.results.threads),
         out,
-        force: args.study.force,
-        exact_runs: args.study.exact_runs,
+        force: args.study.results.force,
+        exact_runs: args.study.results.exact_runs,
     };
     let done = execute(&study, argv)?;
     print_results(&study, &done);
@@ -534,16 +528,17 @@ fn compare_command(args: CompareArgs, argv: &[String]) -> Result<(), Failure> {
         },
         baseline,
         auto_runs,
-        charts: !args.study.no_charts,
+        charts: !args.study.results.no_charts,
         out: args
             .study
+            .results
             .out
             .clone()
             .unwrap_or_else(|| default_out(&args.scenario)),
         loaded,
-        threads: threads_or_all(args.study.threads),
-        force: args.study.force,
-        exact_runs: args.study.exact_runs,
+        threads: threads_or_all(args.study.results.threads),
+        force: args.study.results.force,
+        exact_runs: args.study.results.exact_runs,
     };
     let done = execute(&study, argv)?;
     print_results(&study, &done);
@@ -904,14 +899,19 @@ fn shard_command(
     Ok(())
 }
 
-fn merge_command(
-    shards: &[PathBuf],
-    out: Option<PathBuf>,
-    force: bool,
-    no_charts: bool,
-    exact_runs: Option<u32>,
-    argv: &[String],
-) -> Result<(), Failure> {
+fn merge_command(args: MergeArgs, argv: &[String]) -> Result<(), Failure> {
+    let MergeArgs {
+        shards,
+        results:
+            ResultsArgs {
+                out,
+                threads,
+                force,
+                no_charts,
+                exact_runs,
+            },
+    } = args;
+    let shards = &shards[..];
     let mut read = Vec::new();
     for dir in shards {
         read.push(crate::shard::read_shard(dir).map_err(|e| Failure::new(format!("error: {e}")))?);
@@ -960,7 +960,7 @@ fn merge_command(
         baseline,
         auto_runs: false,
         charts: !no_charts,
-        threads: 1,
+        threads: threads_or_all(threads),
         force,
         loaded,
         exact_runs,
@@ -974,29 +974,46 @@ fn merge_command(
         .build()?;
     let mut done = None;
     write_study(&study, &pool, argv, &mut done, &mut |sink: &mut Sink| {
-        for shard in &mut read {
-            let mut first = shard.manifest.first_run;
-            loop {
-                let runs = shard.next_runs(chunk).map_err(output::OutputError::Other)?;
-                if runs.is_empty() {
-                    break;
+        // Each chunk is read while the one before it is folded (as `montecarlo::stream` computes
+        // a chunk while the one before it is folded), on the merge's threads; the chunks are
+        // still taken one after another, in run order.
+        pool.install(|| {
+            let mut pending: Option<(u32, Vec<Vec<crate::engine::Trajectory>>)> = None;
+            for shard in &mut read {
+                let mut first = shard.manifest.first_run;
+                loop {
+                    let (runs, taken) = rayon::join(
+                        || shard.next_runs(chunk),
+                        || match pending.take() {
+                            Some((first, runs)) => sink.take(first, runs),
+                            None => Ok(()),
+                        },
+                    );
+                    taken?;
+                    let runs = runs.map_err(output::OutputError::Other)?;
+                    if runs.is_empty() {
+                        break;
+                    }
+                    if runs
+                        .iter()
+                        .flatten()
+                        .any(|t| t.values.len() != expected_values)
+                    {
+                        return Err(output::OutputError::Other(
+                            "the shards' trajectories do not match the scenario's turns and outcomes"
+                                .into(),
+                        ));
+                    }
+                    let count = runs.len() as u32;
+                    pending = Some((first, runs));
+                    first += count;
                 }
-                if runs
-                    .iter()
-                    .flatten()
-                    .any(|t| t.values.len() != expected_values)
-                {
-                    return Err(output::OutputError::Other(
-                        "the shards' trajectories do not match the scenario's turns and outcomes"
-                            .into(),
-                    ));
-                }
-                let count = runs.len() as u32;
-                sink.take(first, runs)?;
-                first += count;
             }
-        }
-        Ok(())
+            match pending {
+                Some((first, runs)) => sink.take(first, runs),
+                None => Ok(()),
+            }
+        })
     })?;
     let done =
         done.ok_or_else(|| Failure::new("error: internal: the merge produced no results"))?;

@@ -64,23 +64,32 @@ fn shards_merge_and_are_checked(extra: &[&str]) {
         ]);
         assert_eq!(code, Some(0), "{text}");
     }
-    // Any order of folders.
-    let mut args = vec![
-        "merge",
-        "output/small-shard-2-of-3",
-        "output/small-shard-3-of-3",
-        "output/small-shard-1-of-3",
-        "--out",
-        "merged",
-        "--no-charts",
-    ];
-    args.extend_from_slice(extra);
-    let (code, text) = entente(&args);
-    assert_eq!(code, Some(0), "{text}");
-    for file in entente::cli::REPRODUCIBLE_FILES {
-        let full = std::fs::read(dir.join("full").join(file)).unwrap();
-        let merged = std::fs::read(dir.join("merged").join(file)).unwrap();
-        assert!(full == merged, "{file} differs after merging shards");
+    // Any order of folders, on one thread or all of them (the merge reads a chunk while it folds
+    // the one before).
+    for (out, threads) in [("merged", None), ("merged-1", Some("1"))] {
+        let mut args = vec![
+            "merge",
+            "output/small-shard-2-of-3",
+            "output/small-shard-3-of-3",
+            "output/small-shard-1-of-3",
+            "--out",
+            out,
+            "--no-charts",
+        ];
+        args.extend_from_slice(extra);
+        if let Some(threads) = threads {
+            args.extend_from_slice(&["--threads", threads]);
+        }
+        let (code, text) = entente(&args);
+        assert_eq!(code, Some(0), "{text}");
+        for file in entente::cli::REPRODUCIBLE_FILES {
+            let full = std::fs::read(dir.join("full").join(file)).unwrap();
+            let merged = std::fs::read(dir.join(out).join(file)).unwrap();
+            assert!(
+                full == merged,
+                "{file} differs after merging shards into `{out}`"
+            );
+        }
     }
     // A missing shard and a shard of another study are refused.
     let (code, text) = entente(&[
