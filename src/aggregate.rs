@@ -92,7 +92,7 @@ impl Aggregate {
         let n_series = series.len();
         let n = scenario.actors.len();
         // A sample with a limit of 0 is a sketch from its first value.
-        let sample_limit = if at_least_runs > exact_limit {
+        let sample_limit = if Aggregate::sketches_from_the_start(exact_limit, at_least_runs) {
             0
         } else {
             exact_limit
@@ -122,6 +122,13 @@ impl Aggregate {
                 sample_limit,
             ),
         }
+    }
+
+    /// Whether a study of at least `at_least_runs` runs with the exact limit `exact_limit`
+    /// keeps no values at all: every sample is a sketch from its first value (see
+    /// [`Aggregate::new`]).
+    pub fn sketches_from_the_start(exact_limit: usize, at_least_runs: usize) -> bool {
+        at_least_runs > exact_limit
     }
 
     /// The number of samples a study of `n_slots` policies holds.

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Parser, Subcommand};
 use sha2::{Digest, Sha256};
 
+use crate::aggregate::Aggregate;
 use crate::compare;
 use crate::diagnostic::suggest;
 use crate::montecarlo::{self, BatchSpec};
@@ -380,12 +381,12 @@ struct Study {
 }
 
 impl Study {
-    /// The exact limit of the study's [`crate::aggregate::Aggregate`].
+    /// The exact limit of the study's [`Aggregate`].
     fn exact_limit(&self) -> usize {
         let scenario = &self.loaded.scenario;
         self.exact_runs.map_or_else(
             || {
-                crate::aggregate::Aggregate::exact_limit_for(
+                Aggregate::exact_limit_for(
                     scenario,
                     self.spec.policies.len(),
                     crate::engine::series_names(scenario).len(),
@@ -677,11 +678,13 @@ fn check_memory(study: &Study) -> Result<(), Failure> {
     let scenario = &study.loaded.scenario;
     let n_policies = study.spec.policies.len();
     let n_series = crate::engine::series_names(scenario).len();
-    // A study beyond its exact limit sketches from the first run (see `Aggregate::new`).
-    let limit = study.exact_limit();
     let runs = study.spec.runs as usize;
-    let kept = if runs > limit { 0 } else { runs };
-    let needed = crate::aggregate::Aggregate::bound_bytes(scenario, n_policies, n_series, kept);
+    let kept = if Aggregate::sketches_from_the_start(study.exact_limit(), runs) {
+        0
+    } else {
+        runs
+    };
+    let needed = Aggregate::bound_bytes(scenario, n_policies, n_series, kept);
     if needed > MEMORY_BUDGET {
         // Kept values come from the exact limit: `--exact-runs` at or above `--runs`.
         let help = if study.exact_runs.is_some() && kept > 0 {
@@ -702,7 +705,7 @@ fn check_memory(study: &Study) -> Result<(), Failure> {
 /// Where finished runs go: `runs.csv` and the running summaries.
 struct Sink {
     runs: output::RunsWriter,
-    aggregate: crate::aggregate::Aggregate,
+    aggregate: Aggregate,
 }
 
 impl Sink {
@@ -754,7 +757,7 @@ fn write_study(
         |dir| {
             let mut sink = Sink {
                 runs: output::RunsWriter::create(dir, ids.clone(), series.clone(), spec.seed)?,
-                aggregate: crate::aggregate::Aggregate::new(
+                aggregate: Aggregate::new(
                     scenario,
                     &spec.policies,
                     baseline_slot,
@@ -911,13 +914,12 @@ fn merge_command(args: MergeArgs, argv: &[String]) -> Result<(), Failure> {
                 exact_runs,
             },
     } = args;
-    let shards = &shards[..];
     let mut read = Vec::new();
-    for dir in shards {
+    for dir in &shards {
         read.push(crate::shard::read_shard(dir).map_err(|e| Failure::new(format!("error: {e}")))?);
     }
     let mut read =
-        crate::shard::assemble(read, shards).map_err(|e| Failure::new(format!("error: {e}")))?;
+        crate::shard::assemble(read, &shards).map_err(|e| Failure::new(format!("error: {e}")))?;
     let manifest = read[0].manifest.clone();
     let scenario_path = PathBuf::from(&manifest.scenario_path);
     let loaded = load_or_fail(&scenario_path)?;

@@ -696,13 +696,10 @@ impl Sampler {
 
 /// `values[to] = values[from].clone()` through `clone_from` (see [`Num`]'s), `from != to`.
 fn mirror<T: Clone>(values: &mut [T], from: usize, to: usize) {
-    if from < to {
-        let (head, tail) = values.split_at_mut(to);
-        tail[0].clone_from(&head[from]);
-    } else {
-        let (head, tail) = values.split_at_mut(from);
-        head[to].clone_from(&tail[0]);
-    }
+    let [to, from] = values
+        .get_disjoint_mut([to, from])
+        .expect("two distinct entries of the matrix");
+    to.clone_from(from);
 }
 
 fn effect_nums(effect: &mut Effect, f: &mut impl FnMut(&mut Num)) {

@@ -393,7 +393,7 @@ pub fn analyse(
         run_seeds: (0..config.runs as u64)
             .map(|r| rng::run_seed(config.seed, r))
             .collect(),
-        n_policies,
+        policies: (0..n_policies).collect(),
     };
     let mut design_rng = rng::sample_rng(rng::run_seed(config.seed ^ DESIGN_STREAM, 0));
     enum Design {
@@ -871,7 +871,8 @@ struct Evaluator<'a> {
     inputs: &'a [Input],
     slot_input: Vec<Option<usize>>,
     run_seeds: Vec<u64>,
-    n_policies: usize,
+    /// Every policy of the scenario, in order.
+    policies: Vec<usize>,
 }
 
 impl Evaluator<'_> {
@@ -881,10 +882,10 @@ impl Evaluator<'_> {
     /// and each mean still adds its runs in seed order.
     fn evaluate(&self, workspace: &mut Workspace, unit: &[f64]) -> Vec<f64> {
         let scenario = inputs::at_point(self.base, self.inputs, &self.slot_input, unit);
-        let policies: Vec<usize> = (0..self.n_policies).collect();
-        let mut out = vec![0.0; self.n_policies * N_OUTCOMES];
+        let mut out = vec![0.0; self.policies.len() * N_OUTCOMES];
         for &run_seed in &self.run_seeds {
-            let trajectories = engine::run_policies_in(workspace, &scenario, &policies, run_seed);
+            let trajectories =
+                engine::run_policies_in(workspace, &scenario, &self.policies, run_seed);
             for (policy, trajectory) in trajectories.iter().enumerate() {
                 for o in 0..N_OUTCOMES {
                     out[policy * N_OUTCOMES + o] += trajectory.last(o);
