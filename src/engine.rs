@@ -82,18 +82,30 @@ pub fn run(scenario: &Scenario, spec: RunSpec) -> Trajectory {
 pub struct Workspace {
     /// One set of scratch buffers per policy of a run.
     scratch: Vec<Scratch>,
-    /// The random numbers of each turn of a run, shared by the policies of the run: one
-    /// [`Draws`] per turn when a run's draws are small enough to keep ([`RUN_DRAWS_BUDGET`]),
-    /// else one, redrawn each turn.
+    /// The random numbers of a block of turns of a run, shared by the policies of the run: one
+    /// [`Draws`] per turn of the block (see [`run_policies_in`]); one, redrawn each turn, for a
+    /// single policy.
     draws: Vec<Draws>,
     /// The instruction set the vector loops run on.
     arch: pulp::Arch,
 }
 
-/// The largest number of random values a run keeps for all its turns at once (see
-/// [`run_policies_in`]): 32 Ki values, 256 KiB, half the L2 cache of a core of the development
-/// machine, so that the kept draws and a policy's world fit in it together.
+/// The number of random values a run with several policies keeps at once when they span at
+/// least [`MIN_DRAWS_BLOCK`] turns (see [`run_policies_in`]): 32 Ki values, 256 KiB, half the
+/// L2 cache of a core of the development machine, so that the kept draws and a small scenario's
+/// world fit in it together.
 const RUN_DRAWS_BUDGET: usize = 32 << 10;
+
+/// The fewest turns a block of kept draws spans, also when they exceed [`RUN_DRAWS_BUDGET`]: a
+/// large scenario's world and draws do not fit a core's L2 cache anyway, and each policy's world
+/// is then read from the L3 cache or memory once per block instead of once per turn (193 actors,
+/// 4 policies, 24 runs on 2 threads: 18.4–19.0 s of CPU with blocks of one turn, 10.5–10.7 s
+/// with blocks of 16).
+const MIN_DRAWS_BLOCK: usize = 16;
+
+/// The most random values kept at once, whatever [`MIN_DRAWS_BLOCK`] asks for: 8 Mi values,
+/// 64 MiB per thread (a 193-actor turn has about 75 Ki).
+const MAX_DRAWS_BLOCK_VALUES: usize = 8 << 20;
 
 impl Default for Workspace {
     /// A workspace whose runs use the best instruction set of this CPU (AVX2 where there is).
@@ -130,12 +142,13 @@ pub fn run_in(workspace: &mut Workspace, scenario: &Scenario, spec: RunSpec) -> 
 /// policy by construction, see [`Draws`]), so `out[k]` is, bit for bit, what [`run`] gives for
 /// `policies[k]`, at a fraction of the cost of the draws.
 ///
-/// When there are several policies and the run's draws for every turn fit 256 KiB (within a
-/// core's L2 cache), the policies run one after another, each through every turn, reading the
-/// turns' draws that the first policy drew: a policy's world then stays in the L1 cache for the
-/// whole run (stepping seven policies in lockstep cycled seven worlds through it every turn).
-/// Otherwise they step in lockstep, turn by turn, sharing one turn's draws. The results are the
-/// same either way.
+/// With several policies, the turns go in blocks: the policies run one after another through
+/// a block, the first drawing each turn's numbers and the others reading them, then the next
+/// block. A block holds as many turns as fit 256 KiB of draws (all 48 of Korea's), and at least
+/// 16. A policy's world then stays in cache for a whole block: stepping the
+/// policies in lockstep, turn by turn, cycled every world through the cache every turn, which
+/// cost a small scenario its L1 hits and a 193-actor one its L3 hits. The results are the same
+/// whatever the block.
 pub fn run_policies_in(
     workspace: &mut Workspace,
     scenario: &Scenario,
@@ -160,22 +173,21 @@ pub fn run_policies_in(
         simulations.push(simulation);
     }
     let turns = scenario.turns as usize;
-    // One policy has no one to share its draws with: keeping them would only allocate a `Draws`
-    // per turn (a fifth of the time of a single Korea run in a fresh workspace).
-    if policies.len() > 1 && turns * draws_per_turn(scenario) <= RUN_DRAWS_BUDGET {
-        workspace.draws.resize_with(turns.max(1), Draws::default);
+    let block = if policies.len() > 1 {
+        draws_block(turns, draws_per_turn(scenario))
+    } else {
+        1
+    };
+    workspace.draws.resize_with(block, Draws::default);
+    let mut start = 0;
+    while start < turns {
+        let len = block.min(turns - start);
         for simulation in &mut simulations {
-            for draws in &mut workspace.draws[..turns] {
+            for draws in &mut workspace.draws[..len] {
                 simulation.step_sharing(draws);
             }
         }
-    } else {
-        workspace.draws.resize_with(1, Draws::default);
-        for _ in 0..turns {
-            for simulation in &mut simulations {
-                simulation.step_sharing(&mut workspace.draws[0]);
-            }
-        }
+        start += len;
     }
     simulations
         .into_iter()
@@ -186,6 +198,17 @@ pub fn run_policies_in(
             trajectory
         })
         .collect()
+}
+
+/// How many turns of draws a run with several policies keeps at once (see [`run_policies_in`]):
+/// as many as fit [`RUN_DRAWS_BUDGET`], but at least [`MIN_DRAWS_BLOCK`] turns (unless that
+/// exceeds [`MAX_DRAWS_BLOCK_VALUES`]), at least one, and never more than the run has.
+fn draws_block(turns: usize, per_turn: usize) -> usize {
+    let per_turn = per_turn.max(1);
+    (RUN_DRAWS_BUDGET / per_turn)
+        .max(MIN_DRAWS_BLOCK)
+        .min(MAX_DRAWS_BLOCK_VALUES / per_turn)
+        .clamp(1, turns.max(1))
 }
 
 /// About how many values a turn's [`Draws`] hold: a normal per actor and per ordered pair, and a
@@ -1916,8 +1939,28 @@ impl<'a> Simulation<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::main_threat;
+    use super::{draws_block, main_threat};
     use proptest::prelude::*;
+
+    /// Blocks of kept draws: every turn of a small run, at least 16 turns of a large one, within
+    /// the memory cap, at least one, at most the run.
+    #[test]
+    fn draws_block_follows_its_rule() {
+        let per_turn = |n: usize| n + 2 * n * n;
+        // Korea: 8 actors, 48 turns, 136 values a turn: every turn (6,528 values).
+        assert_eq!(draws_block(48, per_turn(8)), 48);
+        // 16 actors: 528 values a turn, 62 turns fit 32 Ki values.
+        assert_eq!(draws_block(120, per_turn(16)), 62);
+        // 64 and 193 actors: fewer than 16 turns fit; 16 turns are kept.
+        assert_eq!(draws_block(120, per_turn(64)), 16);
+        assert_eq!(draws_block(120, per_turn(193)), 16);
+        assert_eq!(draws_block(10, per_turn(193)), 10);
+        // 1,000 actors (2 Mi values a turn): the 64 MiB cap allows 4 turns.
+        assert_eq!(draws_block(120, per_turn(1000)), 4);
+        // Beyond the cap, one turn at a time; a run of no turns still has one slot.
+        assert_eq!(draws_block(120, 10 << 20), 1);
+        assert_eq!(draws_block(0, per_turn(8)), 1);
+    }
 
     /// The scan `main_threat` replaces: from the first `j != skip`, move to any strictly larger.
     fn scan(row: &[f64], skip: usize) -> (usize, f64) {

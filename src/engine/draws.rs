@@ -6,8 +6,8 @@
 //! So the draws of a turn are a function of the run's key, the turn and the scenario's *shape*
 //! (numbers of actors, trading pairs, theatres, random events, treaty parties and secondary-sanction
 //! enforcers), never of the world. That is what lets the policies of one run share them: the
-//! Monte-Carlo loop draws each turn once for all the policies of a run (keeping every turn's draws
-//! and running the policies one after another, or stepping them in lockstep:
+//! Monte-Carlo loop draws each turn once for all the policies of a run (keeping a block of turns'
+//! draws and running the policies one after another through the block:
 //! [`super::run_policies_in`]); a policy that reads shared draws gets, bit for bit, the numbers it
 //! would have drawn itself.
 

@@ -89,7 +89,7 @@ fn a_policy_subset_sees_the_same_random_numbers() {
 }
 
 /// The Monte-Carlo loop runs a run's policies on each turn's random numbers drawn once for all of
-/// them (one policy after another on kept draws for small scenarios, in lockstep for large ones):
+/// them (one policy after another through each block of turns whose draws are kept):
 /// every policy's trajectory must be, bit for bit, that of a run of that policy alone, also when
 /// one workspace (and its shared draws) serves runs of other scenarios of other shapes with the
 /// same seed in between.
@@ -106,9 +106,10 @@ fn policies_sharing_draws_equal_separate_runs() {
     let synthetic = load_str(&entente::synthetic::scenario_text(12, 30, 3))
         .unwrap()
         .scenario;
-    // 40 actors × 20 turns: too many draws to keep for a whole run, so its policies step in
-    // lockstep.
-    let large = load_str(&entente::synthetic::scenario_text(40, 20, 1))
+    // 40 actors × 36 turns: too many draws to keep for a whole run, so its policies go through
+    // blocks of 16 turns (two whole blocks, then 4 turns), each turn's draws in the slot of the
+    // turn 16 before.
+    let large = load_str(&entente::synthetic::scenario_text(40, 36, 1))
         .unwrap()
         .scenario;
     let mut workspace = Workspace::default();
