@@ -1,5 +1,6 @@
 //! Benchmarks (`cargo bench`): one turn and one run of the Korea scenario, Monte-Carlo throughput
-//! in actor-pair-turns per second on 1 and 2 threads, and synthetic scenarios of 8 to 193 actors.
+//! in actor-pair-turns per second on 1 and 2 threads, synthetic scenarios of 8 to 193 actors, and
+//! a study of the policies of a large synthetic scenario on 2 threads.
 //! `docs/performance.md` reports the figures and the commands.
 
 use divan::counter::ItemsCount;
@@ -98,20 +99,33 @@ fn next_run(run_seed: &mut u64) -> RunSpec {
 /// 100 runs of every Korea policy (sampling included), on 1 and 2 threads.
 #[divan::bench(args = [1, 2], sample_count = 10)]
 fn korea_batch_threads(bencher: Bencher, threads: usize) {
-    let scenario = korea();
+    study(bencher, &korea(), 100, threads);
+}
+
+/// A study of a large synthetic scenario, 120 turns: two runs of its four policies on two
+/// threads, a run per thread, sampling included. The policies go through blocks of 16 turns on
+/// kept draws (item 42 of `docs/performance.md`); stepping them in lockstep, each world was read
+/// from the L3 cache or memory every turn.
+#[divan::bench(args = [128, 193], sample_count = 5)]
+fn synthetic_policies_two_threads(bencher: Bencher, actors: usize) {
+    study(bencher, &synthetic(actors, 120), 2, 2);
+}
+
+/// Times `runs` runs of every policy of `scenario` (sampling included) on `threads` threads.
+fn study(bencher: Bencher, scenario: &Scenario, runs: u32, threads: usize) {
     let spec = BatchSpec {
         policies: (0..scenario.policies.len()).collect(),
-        runs: 100,
+        runs,
         seed: 1,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .unwrap();
-    let work = pair_turns(&scenario) * 100 * spec.policies.len() as u64;
+    let work = pair_turns(scenario) * u64::from(runs) * spec.policies.len() as u64;
     bencher
         .counter(ItemsCount::new(work))
-        .bench(|| pool.install(|| montecarlo::run_batch(&scenario, &spec, &|_| {})));
+        .bench(|| pool.install(|| montecarlo::run_batch(scenario, &spec, &|_| {})));
 }
 
 /// One 120-turn run of a synthetic scenario, by number of actors.
