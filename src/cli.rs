@@ -976,25 +976,22 @@ fn merge_command(args: MergeArgs, argv: &[String]) -> Result<(), Failure> {
         .build()?;
     let mut done = None;
     write_study(&study, &pool, argv, &mut done, &mut |sink: &mut Sink| {
-        // Each chunk is read while the one before it is folded (as `montecarlo::stream` computes
-        // a chunk while the one before it is folded), on the merge's threads; the chunks are
-        // still taken one after another, in run order.
+        // Each chunk is read while the one before it is folded, on the merge's threads; the
+        // chunks are still taken one after another, in run order.
+        let mut shards = read.iter_mut();
+        let mut current = shards.next();
+        let mut first = current.as_ref().map_or(0, |shard| shard.manifest.first_run);
         pool.install(|| {
-            let mut pending: Option<(u32, Vec<Vec<crate::engine::Trajectory>>)> = None;
-            for shard in &mut read {
-                let mut first = shard.manifest.first_run;
-                loop {
-                    let (runs, taken) = rayon::join(
-                        || shard.next_runs(chunk),
-                        || match pending.take() {
-                            Some((first, runs)) => sink.take(first, runs),
-                            None => Ok(()),
-                        },
-                    );
-                    taken?;
-                    let runs = runs.map_err(output::OutputError::Other)?;
+            montecarlo::pipelined(
+                || loop {
+                    let Some(shard) = current.as_mut() else {
+                        return Ok(None);
+                    };
+                    let runs = shard.next_runs(chunk).map_err(output::OutputError::Other)?;
                     if runs.is_empty() {
-                        break;
+                        current = shards.next();
+                        first = current.as_ref().map_or(0, |shard| shard.manifest.first_run);
+                        continue;
                     }
                     if runs
                         .iter()
@@ -1006,15 +1003,12 @@ fn merge_command(args: MergeArgs, argv: &[String]) -> Result<(), Failure> {
                                 .into(),
                         ));
                     }
-                    let count = runs.len() as u32;
-                    pending = Some((first, runs));
-                    first += count;
-                }
-            }
-            match pending {
-                Some((first, runs)) => sink.take(first, runs),
-                None => Ok(()),
-            }
+                    let taken = (first, runs);
+                    first += taken.1.len() as u32;
+                    return Ok(Some(taken));
+                },
+                |(first, runs)| sink.take(first, runs),
+            )
         })
     })?;
     let done =

@@ -182,15 +182,13 @@ pub fn run_policies_in(
         1
     };
     workspace.draws.resize_with(block, Draws::default);
-    let mut start = 0;
-    while start < turns {
+    for start in (0..turns).step_by(block) {
         let len = block.min(turns - start);
         for simulation in &mut simulations {
             for draws in &mut workspace.draws[..len] {
                 simulation.step_sharing(draws);
             }
         }
-        start += len;
     }
     simulations
         .into_iter()

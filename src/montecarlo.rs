@@ -105,23 +105,43 @@ pub fn stream<E: Send>(
 ) -> Result<bool, E> {
     let chunk = chunk.max(1);
     let mut next = runs.start;
-    let mut pending: Option<(u32, Vec<Vec<Trajectory>>)> = None;
+    let mut cancelled = false;
+    pipelined(
+        || {
+            if next >= runs.end {
+                return Ok(None);
+            }
+            let range = next..next.saturating_add(chunk).min(runs.end);
+            let Some(computed) = simulate(scenario, spec, range.clone(), progress, cancel) else {
+                cancelled = true;
+                return Ok(None);
+            };
+            next = range.end;
+            Ok(Some((range.start, computed)))
+        },
+        |(first, computed)| sink(first, computed),
+    )?;
+    Ok(!cancelled)
+}
+
+/// Takes the items of `produce` until it gives `None` and hands each to `sink`, in order, while
+/// the next one is produced (on the current rayon pool): only two items are ever held. Stops at
+/// the first error of either. [`stream`] computes runs this way; `entente merge` reads shards.
+pub fn pipelined<T: Send, E: Send>(
+    mut produce: impl FnMut() -> Result<Option<T>, E> + Send,
+    mut sink: impl FnMut(T) -> Result<(), E> + Send,
+) -> Result<(), E> {
+    let mut pending: Option<T> = None;
     loop {
-        let range = next..next.saturating_add(chunk).min(runs.end);
-        let compute = || simulate(scenario, spec, range.clone(), progress, cancel);
-        let (computed, sunk) = match pending.take() {
-            Some((first, done)) => rayon::join(compute, || sink(first, done)),
-            None => (compute(), Ok(())),
+        let (produced, sunk) = match pending.take() {
+            Some(item) => rayon::join(&mut produce, || sink(item)),
+            None => (produce(), Ok(())),
         };
         sunk?;
-        let Some(computed) = computed else {
-            return Ok(false);
-        };
-        if range.is_empty() {
-            return Ok(true);
+        match produced? {
+            Some(item) => pending = Some(item),
+            None => return Ok(()),
         }
-        pending = Some((range.start, computed));
-        next = range.end;
     }
 }
 
