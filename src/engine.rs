@@ -1459,7 +1459,7 @@ impl<'a> Simulation<'a> {
             let at_row = &affinity_t[range.clone()];
             let a0_row = &a0[range.clone()];
             let d0_row = &d0[range.clone()];
-            let delta_row = &mut self.scratch.affinity_delta[range.clone()];
+            let delta_row = &self.scratch.affinity_delta[range.clone()];
             let z_row = &draws.normals_affinity[range.clone()];
             let out = &mut next[range];
             let balance = &balance[..n];
@@ -1475,9 +1475,10 @@ impl<'a> Simulation<'a> {
             }
             // Self-regard does not move.
             out[i] = a_row[i];
-            // Consumed: zero for the next turn.
-            delta_row.fill(0.0);
         }
+        // Consumed: zero for the next turn (the whole matrix at once: a row of a small
+        // scenario is too short for its own `memset` call).
+        self.scratch.affinity_delta[..n * n].fill(0.0);
         std::mem::swap(&mut self.world.affinity, &mut self.scratch.affinity_next);
     }
 
