@@ -405,25 +405,11 @@ const MEMORY_BUDGET: f64 = 8.0 * 1024.0 * 1024.0 * 1024.0;
 
 fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
     let loaded = load_or_fail(&args.scenario)?;
-    if !loaded.warnings.is_empty() {
-        eprintln!(
-            "note: {} warning{} in `{}`; `entente validate` shows them",
-            loaded.warnings.len(),
-            if loaded.warnings.len() == 1 { "" } else { "s" },
-            args.scenario.display()
-        );
-    }
+    note_warnings(&loaded, &args.scenario);
     let scenario = &loaded.scenario;
     let policies = select_policies(scenario, &args.policies)?;
     let runs = runs_or_default(args.runs, scenario.runs)?;
     let seed = args.study.seed.unwrap_or(scenario.seed);
-    let out = args.study.results.out.clone().unwrap_or_else(|| {
-        let stem = args
-            .scenario
-            .file_stem()
-            .map_or("results".into(), |s| s.to_string_lossy().into_owned());
-        PathBuf::from("output").join(stem)
-    });
     if let Some(text) = &args.shard {
         let (k, n) =
             crate::shard::parse_shard(text).map_err(|e| Failure::new(format!("error: {e}")))?;
@@ -458,7 +444,7 @@ fn run_command(args: RunArgs, argv: &[String]) -> Result<(), Failure> {
         charts: !args.study.results.no_charts,
         loaded,
         threads: threads_or_all(args.study.results.threads),
-        out,
+        out: args.study.results.out_or_default(&args.scenario),
         force: args.study.results.force,
         exact_runs: args.study.results.exact_runs,
     };
@@ -474,6 +460,15 @@ fn runs_or_default(runs: Option<u64>, default: u32) -> Result<u32, Failure> {
         Some(runs) => Err(Failure::new(format!(
             "error: `--runs` is {runs}; it must lie in [1, {MAX_RUNS}]"
         ))),
+    }
+}
+
+impl ResultsArgs {
+    /// `--out`, or the default folder for `scenario_path`'s results.
+    fn out_or_default(&self, scenario_path: &Path) -> PathBuf {
+        self.out
+            .clone()
+            .unwrap_or_else(|| default_out(scenario_path))
     }
 }
 
@@ -530,12 +525,7 @@ fn compare_command(args: CompareArgs, argv: &[String]) -> Result<(), Failure> {
         baseline,
         auto_runs,
         charts: !args.study.results.no_charts,
-        out: args
-            .study
-            .results
-            .out
-            .clone()
-            .unwrap_or_else(|| default_out(&args.scenario)),
+        out: args.study.results.out_or_default(&args.scenario),
         loaded,
         threads: threads_or_all(args.study.results.threads),
         force: args.study.results.force,
@@ -1003,9 +993,9 @@ fn merge_command(args: MergeArgs, argv: &[String]) -> Result<(), Failure> {
                                 .into(),
                         ));
                     }
-                    let taken = (first, runs);
-                    first += taken.1.len() as u32;
-                    return Ok(Some(taken));
+                    let start = first;
+                    first += runs.len() as u32;
+                    return Ok(Some((start, runs)));
                 },
                 |(first, runs)| sink.take(first, runs),
             )
